@@ -1,0 +1,1 @@
+"""HTTP only: the Designate v2 routes, the request context and error mapping."""

@@ -1,0 +1,52 @@
+"""FastAPI dependencies shared by the routes: services, context, JSON bodies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from zonefleet.api.context import request_context
+from zonefleet.api.paging import base_uri
+from zonefleet.errors import UnsupportedContentTypeError
+from zonefleet.service.context import RequestContext
+from zonefleet.service.recordsets import RecordsetService
+from zonefleet.service.zones import ZoneService
+from zonefleet.settings import ApiSettings
+from zonefleet.storage.database import Database
+
+
+@dataclass(frozen=True)
+class ApiServices:
+    """What the API role calls; assembled by `cli/`."""
+
+    settings: ApiSettings
+    database: Database
+    zones: ZoneService
+    recordsets: RecordsetService
+
+
+def services(request: Request) -> ApiServices:
+    found: ApiServices = request.app.state.services
+    return found
+
+
+def base(request: Request) -> str:
+    return base_uri(request, services(request).settings)
+
+
+async def json_content(request: Request) -> None:
+    """415 unless the body is JSON; an empty body is left to the empty-body check."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return
+    if not media and not await request.body():
+        return
+    raise UnsupportedContentTypeError()
+
+
+Services = Annotated[ApiServices, Depends(services)]
+Context = Annotated[RequestContext, Depends(request_context)]
+Base = Annotated[str, Depends(base)]
+JsonBody = [Depends(json_content)]

@@ -1,0 +1,156 @@
+"""Pydantic schemas of the v2 wire format: request bodies in, documented responses out."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_TTL = 2147483647
+
+TTL = Field(None, ge=0, le=MAX_TTL)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ZoneCreateBody(_Body):
+    name: str = Field(max_length=255)
+    email: str | None = Field(None, max_length=255)
+    ttl: int | None = TTL
+    description: str | None = Field(None, max_length=160)
+    type: Literal["PRIMARY", "SECONDARY"] = "PRIMARY"
+    masters: list[str] = Field(default_factory=list, max_length=32)
+    attributes: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+
+class ZoneUpdateBody(_Body):
+    email: str | None = Field(None, max_length=255)
+    ttl: int | None = TTL
+    description: str | None = Field(None, max_length=160)
+
+
+class RecordsetCreateBody(_Body):
+    name: str = Field(max_length=255)
+    type: str = Field(max_length=16)
+    records: list[str] = Field(max_length=10000)
+    ttl: int | None = TTL
+    description: str | None = Field(None, max_length=160)
+
+
+class RecordsetUpdateBody(_Body):
+    records: list[str] | None = Field(None, max_length=10000)
+    ttl: int | None = TTL
+    description: str | None = Field(None, max_length=160)
+
+
+class Links(BaseModel):
+    self: str
+
+
+class ListLinks(BaseModel):
+    self: str
+    next: str | None = None
+
+
+class ListMetadata(BaseModel):
+    total_count: int | None = None
+
+
+class ZoneOut(BaseModel):
+    id: str
+    pool_id: str
+    project_id: str
+    name: str
+    email: str
+    ttl: int
+    serial: int
+    status: str
+    action: str
+    description: str | None
+    masters: list[str]
+    type: str
+    transferred_at: str | None
+    version: int
+    created_at: str
+    updated_at: str | None
+    attributes: dict[str, str]
+    shared: bool
+    links: Links
+
+
+class ZoneList(BaseModel):
+    zones: list[ZoneOut]
+    links: ListLinks
+    metadata: ListMetadata
+
+
+class RecordsetOut(BaseModel):
+    id: str
+    zone_id: str
+    zone_name: str
+    project_id: str
+    name: str
+    type: str
+    records: list[str]
+    ttl: int | None
+    description: str | None
+    status: str
+    action: str
+    version: int
+    created_at: str
+    updated_at: str | None
+    links: Links
+
+
+class RecordsetList(BaseModel):
+    recordsets: list[RecordsetOut]
+    links: ListLinks
+    metadata: ListMetadata
+
+
+class Nameserver(BaseModel):
+    hostname: str
+    priority: int
+
+
+class NameserverList(BaseModel):
+    nameservers: list[Nameserver]
+
+
+class ValidationError(BaseModel):
+    path: list[str | int]
+    message: str
+    validator: str
+    validator_value: object = None
+
+
+class ValidationErrors(BaseModel):
+    errors: list[ValidationError]
+
+
+class ErrorOut(BaseModel):
+    """Designate's error body."""
+
+    code: int
+    type: str
+    message: str | None = None
+    errors: ValidationErrors | None = None
+    request_id: str | None = None
+
+
+class VersionLink(BaseModel):
+    href: str
+    rel: str
+
+
+class Version(BaseModel):
+    id: str
+    status: Literal["CURRENT", "SUPPORTED", "DEPRECATED"]
+    updated: str
+    links: list[VersionLink]
+
+
+class Versions(BaseModel):
+    versions: list[Version]

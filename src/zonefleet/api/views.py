@@ -1,0 +1,56 @@
+"""Designate's JSON views of zones and recordsets (what every v2 client parses)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from zonefleet.storage.models import Recordset, Zone
+
+
+def timestamp(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") if value is not None else None
+
+
+def zone_view(zone: Zone, base: str) -> dict[str, Any]:
+    return {
+        "id": zone.id,
+        "pool_id": zone.pool_id,
+        "project_id": zone.project_id,
+        "name": zone.name,
+        "email": zone.email,
+        "ttl": zone.ttl,
+        "serial": zone.serial,
+        "status": zone.status,
+        "action": zone.action,
+        "description": zone.description,
+        "masters": list(zone.masters),
+        "type": zone.type,
+        "transferred_at": timestamp(zone.transferred_at),
+        "version": zone.version,
+        "created_at": timestamp(zone.created_at),
+        "updated_at": timestamp(zone.updated_at),
+        "attributes": dict(zone.attributes),
+        "shared": False,
+        "links": {"self": f"{base}v2/zones/{zone.id}"},
+    }
+
+
+def recordset_view(recordset: Recordset, base: str) -> dict[str, Any]:
+    return {
+        "id": recordset.id,
+        "zone_id": recordset.zone_id,
+        "zone_name": recordset.zone_name,
+        "project_id": recordset.project_id,
+        "name": recordset.name,
+        "type": recordset.type,
+        "records": [record.data for record in recordset.records],
+        "ttl": recordset.ttl,
+        "description": recordset.description,
+        "status": recordset.status,
+        "action": recordset.action,
+        "version": recordset.version,
+        "created_at": timestamp(recordset.created_at),
+        "updated_at": timestamp(recordset.updated_at),
+        "links": {"self": f"{base}v2/zones/{recordset.zone_id}/recordsets/{recordset.id}"},
+    }

@@ -1,0 +1,121 @@
+"""Routes of /v2/zones: create, list, show, update, delete, nameservers."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from zonefleet.api.deps import Base, Context, JsonBody, Services
+from zonefleet.api.paging import int_filter, list_body, list_params
+from zonefleet.api.schemas import (
+    ErrorOut,
+    NameserverList,
+    ZoneCreateBody,
+    ZoneList,
+    ZoneOut,
+    ZoneUpdateBody,
+)
+from zonefleet.api.views import zone_view
+from zonefleet.errors import FieldError, InvalidObjectError
+from zonefleet.service.values import UNSET
+from zonefleet.service.zones import ZoneCreate, ZoneUpdate
+from zonefleet.storage.filters import ZoneFilter
+from zonefleet.storage.models import Status
+
+SORT_KEYS = ("created_at", "id", "updated_at", "name", "tenant_id", "serial", "ttl", "status")
+FILTERS = ("name", "type", "email", "status", "description", "ttl")
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut} for code in (400, 403, 404, 409, 413, 415, 503)
+}
+
+router = APIRouter(prefix="/v2/zones", tags=["zones"], responses=ERRORS)
+
+
+def _accepted(view: dict[str, object], *, created: bool = False) -> JSONResponse:
+    status_code = 202 if view["status"] == Status.PENDING else 200
+    headers = {"Location": str(view["links"]["self"])} if created else None  # type: ignore[index]
+    return JSONResponse(view, status_code=status_code, headers=headers)
+
+
+@router.post("", status_code=202, response_model=ZoneOut, dependencies=JsonBody)
+def create_zone(body: ZoneCreateBody, ctx: Context, svc: Services, base: Base) -> JSONResponse:
+    request = ZoneCreate(
+        name=body.name,
+        email=body.email,
+        ttl=body.ttl,
+        description=body.description,
+        type=body.type,
+        masters=body.masters,
+        attributes=body.attributes,
+    )
+    return _accepted(zone_view(svc.zones.create_zone(ctx, request), base), created=True)
+
+
+@router.get("", response_model=ZoneList)
+def list_zones(
+    request: Request,
+    ctx: Context,
+    svc: Services,
+    base: Base,
+    limit: str | None = Query(None),
+    marker: str | None = Query(None),
+    sort_key: str | None = Query(None),
+    sort_dir: str | None = Query(None),
+    name: str | None = Query(None),
+    type: str | None = Query(None),
+    email: str | None = Query(None),
+    status: str | None = Query(None),
+    description: str | None = Query(None),
+    ttl: str | None = Query(None),
+) -> JSONResponse:
+    page, filters = list_params(
+        request, svc.settings, sort_keys=SORT_KEYS, filters=FILTERS, with_count=not ctx.hide_counts
+    )
+    criteria = ZoneFilter(
+        name=filters.get("name"),
+        type=filters.get("type"),
+        email=filters.get("email"),
+        status=filters.get("status"),
+        description=filters.get("description"),
+        ttl=int_filter(filters, "ttl"),
+    )
+    found = svc.zones.list_zones(ctx, criteria, page)
+    views = [zone_view(zone, base) for zone in found.items]
+    return JSONResponse(list_body(request, base, "zones", views, found))
+
+
+@router.get("/{zone_id}", response_model=ZoneOut)
+def get_zone(zone_id: uuid.UUID, ctx: Context, svc: Services, base: Base) -> JSONResponse:
+    return JSONResponse(zone_view(svc.zones.get_zone(ctx, str(zone_id)), base))
+
+
+@router.patch("/{zone_id}", status_code=202, response_model=ZoneOut, dependencies=JsonBody)
+def update_zone(
+    zone_id: uuid.UUID, body: ZoneUpdateBody, ctx: Context, svc: Services, base: Base
+) -> JSONResponse:
+    given = body.model_fields_set
+    nulls = [FieldError((key,), f"{key} may not be null", "type") for key in ("email", "ttl")
+             if key in given and getattr(body, key) is None]  # fmt: skip
+    if nulls:
+        raise InvalidObjectError(nulls)
+    request = ZoneUpdate(
+        email=body.email if "email" in given and body.email is not None else UNSET,
+        ttl=body.ttl if "ttl" in given and body.ttl is not None else UNSET,
+        description=body.description if "description" in given else UNSET,
+    )
+    return _accepted(zone_view(svc.zones.update_zone(ctx, str(zone_id), request), base))
+
+
+@router.delete("/{zone_id}", status_code=202, response_model=ZoneOut)
+def delete_zone(zone_id: uuid.UUID, ctx: Context, svc: Services, base: Base) -> JSONResponse:
+    zone = svc.zones.delete_zone(ctx, str(zone_id))
+    return JSONResponse(zone_view(zone, base), status_code=202)
+
+
+@router.get("/{zone_id}/nameservers", response_model=NameserverList)
+def list_nameservers(zone_id: uuid.UUID, ctx: Context, svc: Services) -> JSONResponse:
+    records = svc.zones.list_nameservers(ctx, str(zone_id))
+    nameservers = [{"hostname": ns.hostname, "priority": ns.priority} for ns in records]
+    return JSONResponse({"nameservers": nameservers})

@@ -1,0 +1,1 @@
+"""The `zonefleet` command: assembles the roles and runs them."""

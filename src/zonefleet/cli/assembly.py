@@ -1,0 +1,26 @@
+"""Builds the services of each role from settings (the one place that wires them)."""
+
+from __future__ import annotations
+
+from zonefleet.api.deps import ApiServices
+from zonefleet.service.quotas import QuotaPolicy
+from zonefleet.service.recordsets import RecordsetService
+from zonefleet.service.zones import ZoneService
+from zonefleet.settings import Settings
+from zonefleet.storage.database import Database
+
+
+def database(settings: Settings) -> Database:
+    return Database(
+        settings.database_url, pool_size=settings.database.pool_size, echo=settings.database.echo
+    )
+
+
+def api_services(settings: Settings, db: Database) -> ApiServices:
+    quotas = QuotaPolicy(settings.quotas)
+    return ApiServices(
+        settings=settings.api,
+        database=db,
+        zones=ZoneService(db, settings.zones, quotas),
+        recordsets=RecordsetService(db, settings.zones, quotas),
+    )

@@ -1,0 +1,81 @@
+"""`zonefleet` subcommands: serve, db upgrade|current, config sample."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+from rich.console import Console
+
+from zonefleet.api.app import create_app
+from zonefleet.cli import assembly
+from zonefleet.settings import Settings, SettingsError, load_settings, sample
+from zonefleet.storage import migrate
+
+console = Console(stderr=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zonefleet", description="Zonefleet DNS-as-a-Service")
+    parser.add_argument("--config", type=Path, help="settings file (TOML)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the embedded default: every role in one process")
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="apply every pending migration")
+    db.add_parser("current", help="print the schema revision")
+    config = commands.add_parser("config", help="settings").add_subparsers(
+        dest="config_command", required=True
+    )
+    config.add_parser("sample", help="print every option with its description")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "config":
+        print(sample())
+        return 0
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        console.print(f"[red]zonefleet: {exc}[/red]", highlight=False)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    if args.command == "db":
+        return _db(settings, args.db_command)
+    return _serve(settings)
+
+
+def _db(settings: Settings, command: str) -> int:
+    db = assembly.database(settings)
+    if command == "upgrade":
+        migrate.upgrade(db, settings.pools.default_ns_hostname)
+        print(f"schema at {migrate.current_revision(db)}")
+    else:
+        print(migrate.current_revision(db) or "empty")
+    return 0
+
+
+def _serve(settings: Settings) -> int:
+    db = assembly.database(settings)
+    if db.dialect == "sqlite":
+        migrate.upgrade(db, settings.pools.default_ns_hostname)
+    elif migrate.current_revision(db) != migrate.head_revision():
+        console.print("[red]zonefleet: the schema is not current; run `zonefleet db upgrade`[/red]")
+        return 2
+    app = create_app(assembly.api_services(settings, db))
+    host, port = settings.api.bind
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Zonefleet's DNS rules on top of dnspython: names, rdata, serials, SOA."""

@@ -1,0 +1,389 @@
+"""Zones: create, read, list, update and delete, with Designate's rules.
+
+Each public method is one transaction. A create also writes the zone's SOA
+and apex NS recordsets from its pool's ns_records and journals them at the
+first serial.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import dns.name
+from sqlalchemy.exc import IntegrityError
+
+from zonefleet.dns.names import InvalidNameError, ancestors, name_text, parse_name, reverse_text
+from zonefleet.dns.serial import next_serial
+from zonefleet.dns.soa import InvalidEmailError, parse_email
+from zonefleet.errors import (
+    BadRequestError,
+    DuplicateZoneError,
+    FieldError,
+    IllegalChildZoneError,
+    IllegalParentZoneError,
+    InvalidObjectError,
+    InvalidTTLError,
+    InvalidZoneNameError,
+    PoolNotFound,
+    ZonefleetError,
+    ZoneHasSubZoneError,
+    ZoneNotFound,
+)
+from zonefleet.service.changes import ZoneChange, new_records, rrset_state, soa_fields
+from zonefleet.service.context import RequestContext
+from zonefleet.service.quotas import QuotaPolicy
+from zonefleet.service.values import UNSET, Unset
+from zonefleet.settings import ZoneSettings
+from zonefleet.storage.database import Database
+from zonefleet.storage.filters import Page, PageRequest, ZoneFilter
+from zonefleet.storage.models import (
+    DEFAULT_POOL_ID,
+    Action,
+    Pool,
+    PoolNsRecord,
+    Recordset,
+    Status,
+    Zone,
+    ZoneType,
+    utcnow,
+)
+from zonefleet.storage.repositories import Repositories
+
+MAX_TTL = 2147483647
+
+
+class NoServersConfiguredError(ZonefleetError):
+    code = 500
+    error_type = "no_servers_configured"
+    default_message = "The pool has no ns_records; zones cannot be created in it"
+
+
+@dataclass(frozen=True)
+class ZoneCreate:
+    name: str
+    email: str | None = None
+    ttl: int | None = None
+    description: str | None = None
+    type: str = ZoneType.PRIMARY
+    masters: Sequence[str] = ()
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ZoneUpdate:
+    """Fields a PATCH may change; UNSET means "not given"."""
+
+    email: str | Unset = UNSET
+    ttl: int | Unset = UNSET
+    description: str | Unset | None = UNSET
+
+
+def visible_zone(
+    repos: Repositories, ctx: RequestContext, zone_id: str, *, lock: bool = False
+) -> Zone:
+    """The zone if the caller may see it; ZoneNotFound otherwise (never a leak of existence)."""
+    zone = repos.zones.get(zone_id, lock=lock)
+    if zone is None or (not ctx.all_projects and zone.project_id != ctx.project_id):
+        raise ZoneNotFound()
+    return zone
+
+
+def refuse_if_deleting(zone: Zone) -> None:
+    if zone.action == Action.DELETE:
+        raise BadRequestError("Can not update a deleting zone")
+
+
+class ZoneService:
+    """Zones of every project; raises only Zonefleet errors."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: ZoneSettings,
+        quotas: QuotaPolicy,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.quotas = quotas
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    def create_zone(self, ctx: RequestContext, request: ZoneCreate) -> Zone:
+        ctx.require_write()
+        project_id = self._project(ctx)
+        name, email, ttl = self._validated_create(request)
+        self._check_name_rules(name)
+        self._check_ttl(ctx, ttl)
+        try:
+            with self.database.write() as session:
+                repos = Repositories(session)
+                self.quotas.check(
+                    self.quotas.limits(repos, project_id),
+                    "zones",
+                    repos.zones.count_for_project(project_id) + 1,
+                )
+                pool = self._pool(repos, DEFAULT_POOL_ID)
+                parent = self._check_ownership(repos, project_id, name)
+                zone = self._insert_zone(
+                    repos, project_id=project_id, pool=pool, name=name, email=email, ttl=ttl,
+                    request=request,
+                )  # fmt: skip
+                zone.parent_zone_id = parent.id if parent else None
+                self._adopt_subzones(repos, zone, name)
+        except IntegrityError:
+            raise DuplicateZoneError() from None
+        return zone
+
+    def get_zone(self, ctx: RequestContext, zone_id: str) -> Zone:
+        with self.database.read() as session:
+            return visible_zone(Repositories(session), ctx, zone_id)
+
+    def list_zones(
+        self, ctx: RequestContext, criteria: ZoneFilter, page: PageRequest
+    ) -> Page[Zone]:
+        criteria = ZoneFilter(
+            project_id=ctx.visible_project(),
+            name=criteria.name.lower() if criteria.name else None,
+            type=criteria.type,
+            email=criteria.email,
+            status=criteria.status,
+            description=criteria.description,
+            ttl=criteria.ttl,
+        )
+        with self.database.read() as session:
+            return Repositories(session).zones.list(criteria, page)
+
+    def update_zone(self, ctx: RequestContext, zone_id: str, request: ZoneUpdate) -> Zone:
+        ctx.require_write()
+        reasons = []
+        if request.email is not UNSET:
+            try:
+                parse_email(request.email)
+            except InvalidEmailError as exc:
+                reasons.append(FieldError(("email",), str(exc), "format", "email"))
+        if request.ttl is not UNSET and not 0 <= request.ttl <= MAX_TTL:
+            reasons.append(
+                FieldError(
+                    ("ttl",), f"{request.ttl} is out of range 0..{MAX_TTL}", "maximum", MAX_TTL
+                )
+            )
+        if reasons:
+            raise InvalidObjectError(reasons)
+        if request.ttl is not UNSET:
+            self._check_ttl(ctx, request.ttl)
+        with self.database.write() as session:
+            repos = Repositories(session)
+            zone = visible_zone(repos, ctx, zone_id, lock=True)
+            refuse_if_deleting(zone)
+            self._apply_update(repos, zone, request)
+        return zone
+
+    def delete_zone(self, ctx: RequestContext, zone_id: str) -> Zone:
+        """Mark the zone for removal from every target (action DELETE, status PENDING)."""
+        ctx.require_write()
+        with self.database.write() as session:
+            repos = Repositories(session)
+            zone = visible_zone(repos, ctx, zone_id, lock=True)
+            if zone.action == Action.DELETE:
+                return zone
+            if repos.zones.has_children(zone.id):
+                raise ZoneHasSubZoneError()
+            zone.action = Action.DELETE
+            zone.status = Status.PENDING
+            zone.version += 1
+            zone.updated_at = utcnow()
+        return zone
+
+    def list_nameservers(self, ctx: RequestContext, zone_id: str) -> Sequence[PoolNsRecord]:
+        with self.database.read() as session:
+            repos = Repositories(session)
+            zone = visible_zone(repos, ctx, zone_id)
+            return list(self._pool(repos, zone.pool_id).ns_records)
+
+    # -- the rules, each a named check --------------------------------------------------
+
+    @staticmethod
+    def _project(ctx: RequestContext) -> str:
+        if not ctx.project_id:
+            raise BadRequestError("A project ID is required to create a zone")
+        return ctx.project_id
+
+    def _validated_create(self, request: ZoneCreate) -> tuple[dns.name.Name, str, int]:
+        """Schema-level checks; every failing field is reported at once."""
+        reasons: list[FieldError] = []
+        name = dns.name.root
+        try:
+            name = parse_name(request.name)
+        except InvalidNameError as exc:
+            reasons.append(
+                FieldError(
+                    ("name",),
+                    f"{request.name!r} is not a valid zone name: {exc}",
+                    "format",
+                    "domainname",
+                )
+            )
+        if request.type != ZoneType.PRIMARY:
+            reasons.append(
+                FieldError(
+                    ("type",),
+                    f"{request.type!r} zones are not supported",
+                    "enum",
+                    [ZoneType.PRIMARY.value],
+                )
+            )
+        if request.masters:
+            reasons.append(
+                FieldError(
+                    ("masters",),
+                    "masters are only allowed for SECONDARY zones",
+                    "not_allowed",
+                    None,
+                )
+            )
+        if request.email is None:
+            reasons.append(
+                FieldError(("email",), "'email' is a required property", "required", True)
+            )
+        else:
+            try:
+                parse_email(request.email)
+            except InvalidEmailError as exc:
+                reasons.append(FieldError(("email",), str(exc), "format", "email"))
+        ttl = self.settings.default_ttl if request.ttl is None else request.ttl
+        if not 0 <= ttl <= MAX_TTL:
+            reasons.append(
+                FieldError(("ttl",), f"{ttl} is out of range 0..{MAX_TTL}", "maximum", MAX_TTL)
+            )
+        if reasons:
+            raise InvalidObjectError(reasons)
+        assert request.email is not None
+        return name, request.email, ttl
+
+    def _check_name_rules(self, name: dns.name.Name) -> None:
+        if len(name.labels) < 3:
+            raise InvalidZoneNameError("More than one label is required")
+        if len(name_text(name)) > self.settings.max_zone_name_len:
+            raise InvalidZoneNameError("Name too long")
+
+    def _check_ttl(self, ctx: RequestContext, ttl: int) -> None:
+        if ttl < self.settings.min_ttl and not ctx.is_admin:
+            raise InvalidTTLError(f"TTL is below the minimum: {self.settings.min_ttl}")
+
+    @staticmethod
+    def _pool(repos: Repositories, pool_id: str) -> Pool:
+        pool = repos.pools.get(pool_id)
+        if pool is None:
+            raise PoolNotFound()
+        if not pool.ns_records:
+            raise NoServersConfiguredError()
+        return pool
+
+    @staticmethod
+    def _check_ownership(repos: Repositories, project_id: str, name: dns.name.Name) -> Zone | None:
+        """Refuse a name another project holds, or a zone above or below one of theirs.
+
+        Returns the nearest parent zone of the same project, if any.
+        """
+        text = name_text(name)
+        above = [name_text(parent) for parent in ancestors(name)]
+        found = {zone.name: zone for zone in repos.zones.live_by_names([text, *above])}
+        if text in found:
+            same = found[text].project_id == project_id
+            raise DuplicateZoneError(
+                None if same else "Zone already exists, owned by a different tenant"
+            )
+        parent = next((found[candidate] for candidate in above if candidate in found), None)
+        if parent is not None and parent.project_id != project_id:
+            raise IllegalChildZoneError()
+        if any(
+            zone.project_id != project_id
+            for zone in repos.zones.live_descendants(reverse_text(name))
+        ):
+            raise IllegalParentZoneError()
+        return parent
+
+    def _insert_zone(
+        self,
+        repos: Repositories,
+        *,
+        project_id: str,
+        pool: Pool,
+        name: dns.name.Name,
+        email: str,
+        ttl: int,
+        request: ZoneCreate,
+    ) -> Zone:
+        settings = self.settings
+        zone = Zone(
+            project_id=project_id, pool_id=pool.id, name=name_text(name),
+            reverse_name=reverse_text(name), email=email, ttl=ttl,
+            serial=next_serial(0, self.clock()),
+            refresh=self.rng.randint(settings.soa_refresh_min, settings.soa_refresh_max),
+            retry=settings.soa_retry, expire=settings.soa_expire, minimum=settings.soa_minimum,
+            type=request.type, status=Status.PENDING, action=Action.CREATE,
+            description=request.description, attributes=dict(request.attributes), masters=[],
+        )  # fmt: skip
+        repos.zones.add(zone)
+        ns_hosts = [ns.hostname for ns in pool.ns_records]
+        soa = self._managed_recordset(
+            zone, "SOA", [soa_fields(zone, ns_hosts[0], zone.serial).text()]
+        )
+        ns = self._managed_recordset(zone, "NS", ns_hosts)
+        repos.recordsets.add(soa)
+        repos.recordsets.add(ns)
+        ZoneChange(repos, zone, soa, self.clock()).journal_created([soa, ns])
+        return zone
+
+    @staticmethod
+    def _managed_recordset(zone: Zone, rdtype: str, datas: Sequence[str]) -> Recordset:
+        recordset = Recordset(
+            zone_id=zone.id, project_id=zone.project_id, name=zone.name, type=rdtype,
+            ttl=None, serial=zone.serial, status=Status.PENDING, action=Action.CREATE,
+            managed=True, records=new_records(zone.id, datas),
+        )  # fmt: skip
+        recordset.zone = zone
+        return recordset
+
+    @staticmethod
+    def _adopt_subzones(repos: Repositories, zone: Zone, name: dns.name.Name) -> None:
+        """Zones of the same project below the new one now have it as their nearest parent."""
+        adopted = [
+            child.id
+            for child in repos.zones.live_descendants(reverse_text(name))
+            if child.project_id == zone.project_id
+            and (child.parent_zone_id is None or _is_nearer(repos, zone, child))
+        ]
+        repos.zones.set_parent(adopted, zone.id)
+
+    def _apply_update(self, repos: Repositories, zone: Zone, request: ZoneUpdate) -> None:
+        zone.version += 1
+        zone.updated_at = utcnow()
+        if request.description is not UNSET:
+            zone.description = request.description
+        email = None if request.email is UNSET or request.email == zone.email else request.email
+        ttl = None if request.ttl is UNSET or request.ttl == zone.ttl else request.ttl
+        if email is None and ttl is None:
+            return
+        soa = repos.recordsets.find(zone.id, zone.name, "SOA")
+        assert soa is not None
+        change = ZoneChange(repos, zone, soa, self.clock())
+        inheriting = [rs for rs in repos.recordsets.inheriting_ttl(zone.id) if rs.type != "SOA"]
+        before = [rrset_state(zone, rs) for rs in inheriting]
+        if email is not None:
+            zone.email = email
+        if ttl is not None:
+            zone.ttl = ttl
+        for old, recordset in zip(before, inheriting, strict=True):
+            change.record(old, rrset_state(zone, recordset))
+        change.apply()
+
+
+def _is_nearer(repos: Repositories, zone: Zone, child: Zone) -> bool:
+    current = repos.zones.get(child.parent_zone_id or "")
+    return current is None or len(zone.name) > len(current.name)

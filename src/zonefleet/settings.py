@@ -1,0 +1,259 @@
+"""Settings: one TOML file plus ZONEFLEET_SECTION__KEY environment overrides.
+
+Parsed once at start-up into frozen, typed objects; a bad value raises
+`SettingsError` naming the key. Every option carries a description so
+`zonefleet config sample` can print them all.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, NamedTuple
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+ENV_PREFIX = "ZONEFLEET_"
+
+SUPPORTED_RECORD_TYPES = (
+    "A", "AAAA", "CNAME", "MX", "NS", "PTR", "SPF", "SRV", "SSHFP", "TXT",
+    "CAA", "NAPTR", "CERT", "TLSA", "HTTPS", "SVCB",
+)  # fmt: skip
+
+
+class SettingsError(Exception):
+    """A setting is missing, unknown or invalid; the message names the key."""
+
+
+class BindAddress(NamedTuple):
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def _parse_bind(value: Any) -> BindAddress:
+    if isinstance(value, BindAddress):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected a string HOST:PORT")
+    host, sep, port_text = value.rpartition(":")
+    if not sep or not host or not port_text.isdigit():
+        raise ValueError(f"{value!r} is not HOST:PORT")
+    host = host.removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"{host!r} is not an IP address") from None
+    port = int(port_text)
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is out of range 1..65535")
+    return BindAddress(host, port)
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+Bind = Annotated[BindAddress, BeforeValidator(_parse_bind)]
+TypeList = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DatabaseSettings(_Section):
+    url: str = Field(
+        "",
+        description="SQLAlchemy URL. Empty means an SQLite file under data_dir. "
+        "PostgreSQL: postgresql+psycopg://user@host/db; MariaDB/MySQL: mysql+pymysql://user@host/db",
+    )
+    pool_size: int = Field(10, ge=1, description="Connections kept open per process (not SQLite)")
+    echo: bool = Field(False, description="Log every SQL statement (debugging only)")
+
+
+class ApiSettings(_Section):
+    bind: Bind = Field(
+        BindAddress("127.0.0.1", 9001), description="HOST:PORT the v2 API listens on"
+    )
+    auth_strategy: Literal["noauth"] = Field(
+        "noauth",
+        description="noauth: identity from X-Auth-Project-ID, X-Auth-User-ID and X-Roles "
+        "(default role admin), as Designate's noauth",
+    )
+    base_uri: str = Field(
+        "",
+        description="Externally reachable root for links, e.g. https://dns.example.net/. "
+        "Empty means the Host header of each request",
+    )
+    default_limit: int = Field(20, ge=1, description="Page size when a request gives no limit")
+    max_limit: int = Field(1000, ge=1, description="Largest page a request may ask for")
+
+
+class MdnsSettings(_Section):
+    bind: Bind = Field(
+        BindAddress("127.0.0.1", 5354), description="HOST:PORT the mini-DNS server listens on"
+    )
+
+
+class ZoneSettings(_Section):
+    default_ttl: int = Field(
+        3600, ge=0, le=2147483647, description="TTL of a zone created without one"
+    )
+    min_ttl: int = Field(0, ge=0, le=2147483647, description="Lowest TTL a non-admin may set")
+    max_zone_name_len: int = Field(255, ge=4, le=255, description="Longest zone name accepted")
+    max_recordset_name_len: int = Field(
+        255, ge=4, le=255, description="Longest recordset name accepted"
+    )
+    supported_record_types: TypeList = Field(
+        SUPPORTED_RECORD_TYPES, description="Record types tenants may create (comma list in env)"
+    )
+    soa_refresh_min: int = Field(
+        3500, ge=0, description="SOA refresh: lower bound of the random pick"
+    )
+    soa_refresh_max: int = Field(
+        3600, ge=0, description="SOA refresh: upper bound of the random pick"
+    )
+    soa_retry: int = Field(600, ge=0, description="SOA retry of new zones")
+    soa_expire: int = Field(86400, ge=0, description="SOA expire of new zones")
+    soa_minimum: int = Field(
+        3600, ge=0, description="SOA minimum (negative caching TTL) of new zones"
+    )
+
+    @model_validator(mode="after")
+    def _refresh_range(self) -> ZoneSettings:
+        if self.soa_refresh_min > self.soa_refresh_max:
+            raise ValueError("soa_refresh_min is above soa_refresh_max")
+        return self
+
+
+class QuotaSettings(_Section):
+    zones: int = Field(10, ge=-1, description="Zones per project (-1: unlimited)")
+    zone_recordsets: int = Field(500, ge=-1, description="Recordsets per zone (-1: unlimited)")
+    zone_records: int = Field(500, ge=-1, description="Records per zone (-1: unlimited)")
+    recordset_records: int = Field(20, ge=-1, description="Records per recordset (-1: unlimited)")
+    api_export_size: int = Field(
+        1000, ge=-1, description="Recordsets per zone export (-1: unlimited)"
+    )
+
+
+class PoolSettings(_Section):
+    default_ns_hostname: str = Field(
+        "ns1.zonefleet.invalid.",
+        description="NS hostname of the default pool made by `db upgrade` (absolute, trailing dot)",
+    )
+    file: str = Field("", description="The pools.yaml an operator keeps (loaded by `pool update`)")
+
+
+class Settings(_Section):
+    data_dir: Path = Field(
+        Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "zonefleet",
+        description="Directory for the embedded SQLite database and other state",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Lowest level of log lines written"
+    )
+    database: DatabaseSettings = DatabaseSettings()
+    api: ApiSettings = ApiSettings()
+    mdns: MdnsSettings = MdnsSettings()
+    zones: ZoneSettings = ZoneSettings()
+    quotas: QuotaSettings = QuotaSettings()
+    pools: PoolSettings = PoolSettings()
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / 'zonefleet.sqlite3'}"
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = name.removeprefix(ENV_PREFIX).lower().split("__")
+        node = overrides
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = json.loads(value) if value[:1] in "[{" else value
+    return overrides
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file (if any), apply environment overrides, validate.
+
+    Raises SettingsError naming every bad key, e.g. ``api.bind: 'x' is not HOST:PORT``.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+    try:
+        data = _merge(data, _env_overrides(os.environ if environ is None else environ))
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"an environment override is not valid JSON: {exc}") from exc
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        reasons = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"])
+            message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
+            env = ENV_PREFIX + "__".join(str(part) for part in error["loc"]).upper()
+            reasons.append(f"{key} (env {env}): {message}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(reasons)) from None
+
+
+def sample(model: type[BaseModel] = Settings, prefix: str = "") -> str:
+    """Every option with its description and default, as a commented TOML file."""
+    lines: list[str] = []
+    nested: list[tuple[str, type[BaseModel]]] = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            nested.append((name, annotation))
+            continue
+        env = ENV_PREFIX + (prefix.replace(".", "__") + "__" if prefix else "") + name.upper()
+        lines.append(f"# {field.description} (env {env.upper()})")
+        lines.append(f"{name} = {_toml_value(field.default)}")
+        lines.append("")
+    for name, section in nested:
+        lines.append(f"[{name}]")
+        lines.append(sample(section, name))
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, tuple) and not isinstance(value, BindAddress):
+        return json.dumps(list(value))
+    return json.dumps(str(value))

@@ -1,0 +1,117 @@
+"""Engines and transactions for SQLite, PostgreSQL and MariaDB/MySQL.
+
+`Database.write()` is one read-write transaction. On SQLite it begins
+IMMEDIATE so concurrent writers queue on the busy timeout instead of failing
+when a read lock cannot be upgraded; readers use a second engine with plain
+deferred transactions and WAL, so they never wait for writers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from zonefleet.errors import ServiceUnavailableError
+
+LOG = logging.getLogger(__name__)
+
+
+class Database:
+    """Owns the engines; hands out sessions inside transactions."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.dialect = self.url.get_backend_name()
+        if self.dialect == "sqlite":
+            self._prepare_sqlite_file()
+            self.write_engine = self._sqlite_engine(immediate=True, echo=echo)
+            self.read_engine = self._sqlite_engine(immediate=False, echo=echo)
+        else:
+            options: dict[str, Any] = {"pool_size": pool_size, "pool_pre_ping": True}
+            if self.dialect in ("mysql", "mariadb"):
+                options["isolation_level"] = "READ COMMITTED"
+                options["pool_recycle"] = 3600
+            self.write_engine = create_engine(self.url, echo=echo, **options)
+            self.read_engine = self.write_engine
+        self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One read-write transaction: committed on success, rolled back on any error."""
+        with _unavailable_on_disconnect(), self._write_sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One read-only transaction (rolled back at the end)."""
+        with _unavailable_on_disconnect(), self._read_sessions() as session:
+            yield session
+
+    def ping(self) -> bool:
+        try:
+            with self.read_engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except DBAPIError:
+            return False
+        return True
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+    @property
+    def supports_skip_locked(self) -> bool:
+        return self.dialect in ("postgresql", "mysql", "mariadb")
+
+    def _prepare_sqlite_file(self) -> None:
+        database = self.url.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+    def _sqlite_engine(self, *, immediate: bool, echo: bool) -> Engine:
+        engine = create_engine(self.url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy's "begin" event below issue BEGIN itself.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+
+@contextmanager
+def _unavailable_on_disconnect() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        if exc.connection_invalidated or _is_connection_failure(exc):
+            LOG.warning("database unavailable: %s", exc.orig)
+            raise ServiceUnavailableError() from exc
+        raise
+
+
+def _is_connection_failure(exc: OperationalError) -> bool:
+    text_ = str(exc.orig).lower()
+    return any(
+        marker in text_
+        for marker in ("connection refused", "can't connect", "server closed", "lost connection")
+    )

@@ -1,0 +1,52 @@
+"""Typed filters and page requests for list queries (no dicts of magic strings)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+T = TypeVar("T")
+SortDir = Literal["asc", "desc"]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int = 20
+    marker: str | None = None
+    sort_key: str = "created_at"
+    sort_dir: SortDir = "asc"
+    with_count: bool = True
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total_count: int | None
+    has_more: bool = False
+
+
+@dataclass(frozen=True)
+class ZoneFilter:
+    """Exact values, or patterns where ``*`` matches any run of characters."""
+
+    project_id: str | None = None  # None: every project
+    name: str | None = None
+    type: str | None = None
+    email: str | None = None
+    status: str | None = None
+    description: str | None = None
+    ttl: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordsetFilter:
+    zone_id: str | None = None
+    project_id: str | None = None  # None: every project
+    name: str | None = None
+    type: str | None = None
+    ttl: int | None = None
+    data: str | None = None
+    status: str | None = None
+    description: str | None = None
+    exclude_types: frozenset[str] = frozenset()

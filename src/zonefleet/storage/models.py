@@ -1,0 +1,242 @@
+"""SQLAlchemy models: the one typed representation of every stored entity.
+
+Names are stored lowercase and absolute. Zones are soft-deleted: `deleted` is
+"0" while the zone lives and its id once purged-pending, so the unique key
+(pool, name, deleted) frees the name without partial indexes (MySQL has none).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+DEFAULT_POOL_ID = "794ccc2c-d751-44fe-b57f-8894c9f5c842"
+LIVE = "0"
+EPOCH = datetime(1970, 1, 1)
+
+# Microsecond timestamps everywhere: MySQL's DATETIME drops them unless asked.
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+# Byte-order comparison so a reversed-name prefix is one index range on every engine.
+BinaryName = (
+    String(255)
+    .with_variant(String(255, collation="C"), "postgresql")
+    .with_variant(String(255, collation="utf8mb4_bin"), "mysql", "mariadb")
+)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Status(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    PENDING = "PENDING"
+    ERROR = "ERROR"
+    DELETED = "DELETED"
+
+
+class Action(enum.StrEnum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    NONE = "NONE"
+
+
+class ZoneType(enum.StrEnum):
+    PRIMARY = "PRIMARY"
+    SECONDARY = "SECONDARY"
+    CATALOG = "CATALOG"
+
+
+class JournalOp(enum.IntEnum):
+    DELETE = 0
+    ADD = 1
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Pool(Base):
+    __tablename__ = "pools"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    description: Mapped[str | None] = mapped_column(String(160))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
+
+    ns_records: Mapped[list[PoolNsRecord]] = relationship(
+        back_populates="pool",
+        cascade="all, delete-orphan",
+        order_by="(PoolNsRecord.priority, PoolNsRecord.hostname)",
+        lazy="selectin",
+    )
+
+
+class PoolNsRecord(Base):
+    __tablename__ = "pool_ns_records"
+    __table_args__ = (UniqueConstraint("pool_id", "hostname"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"))
+    hostname: Mapped[str] = mapped_column(String(255))
+    priority: Mapped[int] = mapped_column(Integer)
+
+    pool: Mapped[Pool] = relationship(back_populates="ns_records")
+
+
+class Zone(Base):
+    __tablename__ = "zones"
+    __table_args__ = (
+        UniqueConstraint("pool_id", "name", "deleted"),
+        Index("ix_zones_project_list", "project_id", "deleted", "created_at", "id"),
+        Index("ix_zones_list", "deleted", "created_at", "id"),
+        Index("ix_zones_name", "name"),
+        Index("ix_zones_reverse_name", "reverse_name"),
+        Index("ix_zones_parent_zone_id", "parent_zone_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(255))
+    pool_id: Mapped[str] = mapped_column(ForeignKey("pools.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    reverse_name: Mapped[str] = mapped_column(BinaryName)
+    email: Mapped[str] = mapped_column(String(255))
+    ttl: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(BigInteger)
+    refresh: Mapped[int] = mapped_column(Integer)
+    retry: Mapped[int] = mapped_column(Integer)
+    expire: Mapped[int] = mapped_column(Integer)
+    minimum: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(16), default=ZoneType.PRIMARY)
+    status: Mapped[str] = mapped_column(String(16), default=Status.PENDING)
+    action: Mapped[str] = mapped_column(String(16), default=Action.CREATE)
+    description: Mapped[str | None] = mapped_column(String(160))
+    attributes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    masters: Mapped[list[str]] = mapped_column(JSON, default=list)
+    parent_zone_id: Mapped[str | None] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    transferred_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    deleted: Mapped[str] = mapped_column(String(36), default=LIVE)
+    deleted_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    pool: Mapped[Pool] = relationship(lazy="raise")
+
+
+class Recordset(Base):
+    __tablename__ = "recordsets"
+    __table_args__ = (
+        UniqueConstraint("zone_id", "name", "type"),
+        Index("ix_recordsets_zone_list", "zone_id", "created_at", "id"),
+        Index("ix_recordsets_project_list", "project_id", "created_at", "id"),
+        Index("ix_recordsets_name", "name"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(16))
+    ttl: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(String(160))
+    serial: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=Status.PENDING)
+    action: Mapped[str] = mapped_column(String(16), default=Action.CREATE)
+    managed: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    zone: Mapped[Zone] = relationship(lazy="raise")
+    records: Mapped[list[Record]] = relationship(
+        back_populates="recordset",
+        cascade="all, delete-orphan",
+        order_by="Record.data",
+        lazy="selectin",
+    )
+
+    @property
+    def zone_name(self) -> str:
+        return self.zone.name
+
+
+class Record(Base):
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("recordset_id", "hash"),
+        Index("ix_records_zone_id", "zone_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    recordset_id: Mapped[str] = mapped_column(ForeignKey("recordsets.id", ondelete="CASCADE"))
+    zone_id: Mapped[str] = mapped_column(String(36))
+    data: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    recordset: Mapped[Recordset] = relationship(back_populates="records")
+
+
+class JournalEntry(Base):
+    """One record added or deleted at one zone serial: the source of IXFR and the timeline."""
+
+    __tablename__ = "zone_journal"
+    __table_args__ = (Index("ix_zone_journal_zone_serial", "zone_id", "serial", "seq"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"))
+    serial: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(Integer)
+    op: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(16))
+    ttl: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Quota(Base):
+    __tablename__ = "quotas"
+    __table_args__ = (UniqueConstraint("project_id", "resource"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(32))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
