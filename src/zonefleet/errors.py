@@ -172,17 +172,17 @@ class DuplicateError(ZonefleetError):
 
 class DuplicateZoneError(DuplicateError):
     error_type = "duplicate_zone"
-    default_message = "DuplicateError Zone"
+    default_message = "Duplicate Zone"
 
 
 class DuplicateRecordsetError(DuplicateError):
     error_type = "duplicate_recordset"
-    default_message = "DuplicateError RecordSet"
+    default_message = "Duplicate RecordSet"
 
 
 class DuplicateRecordError(DuplicateError):
     error_type = "duplicate_record"
-    default_message = "DuplicateError Record"
+    default_message = "Duplicate Record"
 
 
 class OverQuotaError(ZonefleetError):

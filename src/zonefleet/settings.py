@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -135,6 +136,14 @@ class ZoneSettings(_Section):
         3600, ge=0, description="SOA minimum (negative caching TTL) of new zones"
     )
 
+    @field_validator("supported_record_types")
+    @classmethod
+    def _known_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(SUPPORTED_RECORD_TYPES))
+        if unknown:
+            raise ValueError(f"unsupported record types {unknown}")
+        return value
+
     @model_validator(mode="after")
     def _refresh_range(self) -> ZoneSettings:
         if self.soa_refresh_min > self.soa_refresh_max:
@@ -189,8 +198,18 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         node = overrides
         for part in path[:-1]:
             node = node.setdefault(part, {})
-        node[path[-1]] = json.loads(value) if value[:1] in "[{" else value
+        node[path[-1]] = _env_value(value)
     return overrides
+
+
+def _env_value(value: str) -> Any:
+    """JSON arrays and tables where the text is one; the plain string otherwise."""
+    if value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            pass
+    return value
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -214,10 +233,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             data = tomllib.loads(path.read_text())
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
-    try:
-        data = _merge(data, _env_overrides(os.environ if environ is None else environ))
-    except json.JSONDecodeError as exc:
-        raise SettingsError(f"an environment override is not valid JSON: {exc}") from exc
+    data = _merge(data, _env_overrides(os.environ if environ is None else environ))
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

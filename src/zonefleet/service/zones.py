@@ -362,13 +362,13 @@ class ZoneService:
         repos.zones.set_parent(adopted, zone.id)
 
     def _apply_update(self, repos: Repositories, zone: Zone, request: ZoneUpdate) -> None:
-        zone.version += 1
-        zone.updated_at = utcnow()
         if request.description is not UNSET:
             zone.description = request.description
         email = None if request.email is UNSET or request.email == zone.email else request.email
         ttl = None if request.ttl is UNSET or request.ttl == zone.ttl else request.ttl
         if email is None and ttl is None:
+            zone.version += 1
+            zone.updated_at = utcnow()
             return
         soa = repos.recordsets.find(zone.id, zone.name, "SOA")
         assert soa is not None

@@ -1,0 +1,145 @@
+"""Shared fixtures: settings, real databases (SQLite, PostgreSQL, MariaDB), services, API client.
+
+PostgreSQL and MariaDB are the machine's own servers; each run creates a
+database of its own and drops it at the end. In CI (CI=true) an unreachable
+server fails the run; elsewhere its tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.engine import make_url
+
+from zonefleet.api.app import create_app
+from zonefleet.api.deps import ApiServices
+from zonefleet.cli import assembly
+from zonefleet.settings import Settings, load_settings
+from zonefleet.storage import migrate
+from zonefleet.storage.database import Database
+from zonefleet.storage.models import JournalEntry, Quota, Record, Recordset, Zone
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_URL = os.environ.get(
+    "ZONEFLEET_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+MARIADB_ADMIN_URL = os.environ.get(
+    "ZONEFLEET_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/mysql"
+)
+
+
+def unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI requires it)")
+    pytest.skip(reason)
+
+
+def _server_database(admin_url: str, create: str, drop: str) -> Iterator[str]:
+    name = f"zonefleet_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(create.format(name=name)))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server is reported
+        admin.dispose()
+        unavailable(f"cannot create a test database at {make_url(admin_url).host}: {exc}")
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(drop.format(name=name)))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    yield from _server_database(
+        PG_ADMIN_URL, 'CREATE DATABASE "{name}"', 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    )
+
+
+@pytest.fixture(scope="session")
+def mariadb_url() -> Iterator[str]:
+    yield from _server_database(
+        MARIADB_ADMIN_URL,
+        "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
+        "DROP DATABASE IF EXISTS `{name}`",
+    )
+
+
+def make_settings(tmp_path: Path, **env: str) -> Settings:
+    environ = {"ZONEFLEET_DATA_DIR": str(tmp_path / "data"), **env}
+    return load_settings(environ=environ)
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
+    def build(**env: str) -> Settings:
+        return make_settings(tmp_path, **env)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def _migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    cache: dict[str, Database] = {}
+
+    def get(engine: str) -> Database:
+        if engine not in cache:
+            if engine == "sqlite":
+                path = tmp_path_factory.mktemp("sqlite") / "zonefleet.sqlite3"
+                url = f"sqlite:///{path}"
+            else:
+                url = request.getfixturevalue(f"{engine}_url")
+            database = Database(url, pool_size=5)
+            migrate.upgrade(database, "ns1.zonefleet.test.")
+            cache[engine] = database
+        return cache[engine]
+
+    yield get
+    for database in cache.values():
+        database.dispose()
+
+
+def _empty(database: Database) -> None:
+    with database.write() as session:
+        for model in (JournalEntry, Record, Recordset, Zone, Quota):
+            session.execute(delete(model))
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def database(request: pytest.FixtureRequest, _migrated: Any) -> Iterator[Database]:
+    """A migrated database on each engine, emptied of zones after the test."""
+    db: Database = _migrated(request.param)
+    yield db
+    _empty(db)
+
+
+@pytest.fixture
+def sqlite_database(_migrated: Any) -> Iterator[Database]:
+    db: Database = _migrated("sqlite")
+    yield db
+    _empty(db)
+
+
+def build_services(settings: Settings, database: Database) -> ApiServices:
+    return assembly.api_services(settings, database)
+
+
+@pytest.fixture
+def services(database: Database, tmp_path: Path) -> ApiServices:
+    return build_services(make_settings(tmp_path), database)
+
+
+@pytest.fixture
+def client(sqlite_database: Database, tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(build_services(make_settings(tmp_path), sqlite_database))
+    with TestClient(app) as test_client:
+        yield test_client
