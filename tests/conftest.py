@@ -47,7 +47,7 @@ def _server_database(admin_url: str, create: str, drop: str) -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(create.format(name=name)))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server is reported
+    except Exception as exc:  # any failure to reach the server is reported
         admin.dispose()
         unavailable(f"cannot create a test database at {make_url(admin_url).host}: {exc}")
     try:
@@ -60,6 +60,14 @@ def _server_database(admin_url: str, create: str, drop: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def postgresql_url() -> Iterator[str]:
+    yield from _server_database(
+        PG_ADMIN_URL, 'CREATE DATABASE "{name}"', 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    )
+
+
+@pytest.fixture
+def empty_postgresql_url() -> Iterator[str]:
+    """A PostgreSQL database of its own, without any schema."""
     yield from _server_database(
         PG_ADMIN_URL, 'CREATE DATABASE "{name}"', 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
     )

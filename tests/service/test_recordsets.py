@@ -145,7 +145,7 @@ def test_records_in_a_child_zone_are_refused_but_delegation_is_allowed(
 ) -> None:
     parent = make_zone(services, "example.org.")
     make_zone(services, "sub.example.org.")
-    with pytest.raises(InvalidRecordsetLocationError, match="child zone: sub.example.org."):
+    with pytest.raises(InvalidRecordsetLocationError, match=r"child zone: sub\.example\.org\."):
         services.recordsets.create_recordset(
             ctx(), parent.id, rs_request("www.sub.example.org.", "A", "192.0.2.1")
         )

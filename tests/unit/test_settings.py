@@ -65,7 +65,7 @@ def test_unreadable_file_is_reported(tmp_path: Path) -> None:
 
 
 def test_unknown_record_types_are_refused() -> None:
-    with pytest.raises(SettingsError, match="zones.supported_record_types"):
+    with pytest.raises(SettingsError, match=r"zones\.supported_record_types"):
         load_settings(environ={"ZONEFLEET_ZONES__SUPPORTED_RECORD_TYPES": "[A"})
     types = load_settings(environ={"ZONEFLEET_ZONES__SUPPORTED_RECORD_TYPES": '["A", "MX"]'})
     assert types.zones.supported_record_types == ("A", "MX")

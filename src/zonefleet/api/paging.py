@@ -43,7 +43,7 @@ def list_params(
     names = [name for name, _ in items]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise BadRequestError(f"DuplicateError filters {', '.join(repeated)}")
+        raise BadRequestError(f"Duplicate filters {', '.join(repeated)}")
     unknown = sorted(set(names) - set(PAGING) - set(MODIFIERS) - set(filters))
     if unknown:
         raise BadRequestError(f"Invalid filters {', '.join(unknown)}")

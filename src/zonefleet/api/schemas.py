@@ -119,15 +119,15 @@ class NameserverList(BaseModel):
     nameservers: list[Nameserver]
 
 
-class ValidationError(BaseModel):
+class FieldErrorOut(BaseModel):
     path: list[str | int]
     message: str
     validator: str
     validator_value: object = None
 
 
-class ValidationErrors(BaseModel):
-    errors: list[ValidationError]
+class FieldErrorList(BaseModel):
+    errors: list[FieldErrorOut]
 
 
 class ErrorOut(BaseModel):
@@ -136,7 +136,7 @@ class ErrorOut(BaseModel):
     code: int
     type: str
     message: str | None = None
-    errors: ValidationErrors | None = None
+    errors: FieldErrorList | None = None
     request_id: str | None = None
 
 

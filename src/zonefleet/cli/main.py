@@ -56,24 +56,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _db(settings: Settings, command: str) -> int:
     db = assembly.database(settings)
-    if command == "upgrade":
-        migrate.upgrade(db, settings.pools.default_ns_hostname)
-        print(f"schema at {migrate.current_revision(db)}")
-    else:
-        print(migrate.current_revision(db) or "empty")
+    try:
+        if command == "upgrade":
+            migrate.upgrade(db, settings.pools.default_ns_hostname)
+            print(f"schema at {migrate.current_revision(db)}")
+        else:
+            print(migrate.current_revision(db) or "empty")
+    finally:
+        db.dispose()
     return 0
 
 
 def _serve(settings: Settings) -> int:
     db = assembly.database(settings)
-    if db.dialect == "sqlite":
-        migrate.upgrade(db, settings.pools.default_ns_hostname)
-    elif migrate.current_revision(db) != migrate.head_revision():
-        console.print("[red]zonefleet: the schema is not current; run `zonefleet db upgrade`[/red]")
-        return 2
-    app = create_app(assembly.api_services(settings, db))
-    host, port = settings.api.bind
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    try:
+        if db.dialect == "sqlite":
+            migrate.upgrade(db, settings.pools.default_ns_hostname)
+        elif migrate.current_revision(db) != migrate.head_revision():
+            console.print(
+                "[red]zonefleet: the schema is not current; run `zonefleet db upgrade`[/red]"
+            )
+            return 2
+        app = create_app(assembly.api_services(settings, db))
+        host, port = settings.api.bind
+        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    finally:
+        db.dispose()
     return 0
 
 

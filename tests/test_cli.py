@@ -1,0 +1,93 @@
+"""The `zonefleet` command: config sample, settings errors, db upgrade, and a real `serve`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from zonefleet.cli.main import main
+
+ZONEFLEET = str(Path(sys.executable).with_name("zonefleet"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_config_sample_prints_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "sample"]) == 0
+    out = capsys.readouterr().out
+    for key in ("ZONEFLEET_DATABASE__URL", "ZONEFLEET_API__BIND", "ZONEFLEET_MDNS__BIND"):
+        assert key in out
+
+
+def test_bad_setting_exits_naming_the_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ZONEFLEET_API__BIND", "nowhere")
+    assert main(["db", "current"]) == 2
+    assert "api.bind" in capsys.readouterr().err
+
+
+def test_db_upgrade_and_current(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ZONEFLEET_DATA_DIR", str(tmp_path))
+    assert main(["db", "current"]) == 0
+    assert capsys.readouterr().out.strip() == "empty"
+    assert main(["db", "upgrade"]) == 0
+    assert main(["db", "current"]) == 0
+    assert capsys.readouterr().out.strip().endswith("0001")
+    assert (tmp_path / "zonefleet.sqlite3").exists()
+
+
+def test_serve_refuses_an_unmigrated_server_database(
+    empty_postgresql_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("ZONEFLEET_DATABASE__URL", empty_postgresql_url)
+    assert main(["serve"]) == 2
+    assert "zonefleet db upgrade" in capsys.readouterr().err
+
+
+def test_serve_runs_the_embedded_default(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "ZONEFLEET_DATA_DIR": str(tmp_path),
+        "ZONEFLEET_API__BIND": f"127.0.0.1:{port}",
+        "ZONEFLEET_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen([ZONEFLEET, "serve"], env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/").status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        created = httpx.post(
+            f"{base}/v2/zones", json={"name": "served.example.", "email": "a@served.example"}
+        )
+        assert created.status_code == 202
+        listed = httpx.get(f"{base}/v2/zones").json()
+        assert [z["name"] for z in listed["zones"]] == ["served.example."]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal it caught
+        assert process.wait(timeout=15) in (0, -signal.SIGTERM)
