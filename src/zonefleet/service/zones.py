@@ -128,13 +128,13 @@ class ZoneService:
                     repos.zones.count_for_project(project_id) + 1,
                 )
                 pool = self._pool(repos, DEFAULT_POOL_ID)
-                parent = self._check_ownership(repos, project_id, name)
+                parent, below = self._check_ownership(repos, project_id, name)
                 zone = self._insert_zone(
                     repos, project_id=project_id, pool=pool, name=name, email=email, ttl=ttl,
                     request=request,
                 )  # fmt: skip
                 zone.parent_zone_id = parent.id if parent else None
-                self._adopt_subzones(repos, zone, name)
+                self._adopt_subzones(repos, zone, below)
         except IntegrityError:
             raise DuplicateZoneError() from None
         return zone
@@ -285,10 +285,12 @@ class ZoneService:
         return pool
 
     @staticmethod
-    def _check_ownership(repos: Repositories, project_id: str, name: dns.name.Name) -> Zone | None:
+    def _check_ownership(
+        repos: Repositories, project_id: str, name: dns.name.Name
+    ) -> tuple[Zone | None, Sequence[Zone]]:
         """Refuse a name another project holds, or a zone above or below one of theirs.
 
-        Returns the nearest parent zone of the same project, if any.
+        Returns the nearest parent zone (same project, if any) and the zones below.
         """
         text = name_text(name)
         above = [name_text(parent) for parent in ancestors(name)]
@@ -301,12 +303,10 @@ class ZoneService:
         parent = next((found[candidate] for candidate in above if candidate in found), None)
         if parent is not None and parent.project_id != project_id:
             raise IllegalChildZoneError()
-        if any(
-            zone.project_id != project_id
-            for zone in repos.zones.live_descendants(reverse_text(name))
-        ):
+        below = repos.zones.live_descendants(reverse_text(name))
+        if any(zone.project_id != project_id for zone in below):
             raise IllegalParentZoneError()
-        return parent
+        return parent, below
 
     def _insert_zone(
         self,
@@ -351,13 +351,10 @@ class ZoneService:
         return recordset
 
     @staticmethod
-    def _adopt_subzones(repos: Repositories, zone: Zone, name: dns.name.Name) -> None:
-        """Zones of the same project below the new one now have it as their nearest parent."""
+    def _adopt_subzones(repos: Repositories, zone: Zone, below: Sequence[Zone]) -> None:
+        """Zones below the new one whose nearest parent was above it now have it as parent."""
         adopted = [
-            child.id
-            for child in repos.zones.live_descendants(reverse_text(name))
-            if child.project_id == zone.project_id
-            and (child.parent_zone_id is None or _is_nearer(repos, zone, child))
+            child.id for child in below if child.parent_zone_id in (None, zone.parent_zone_id)
         ]
         repos.zones.set_parent(adopted, zone.id)
 
@@ -382,8 +379,3 @@ class ZoneService:
         for old, recordset in zip(before, inheriting, strict=True):
             change.record(old, rrset_state(zone, recordset))
         change.apply()
-
-
-def _is_nearer(repos: Repositories, zone: Zone, child: Zone) -> bool:
-    current = repos.zones.get(child.parent_zone_id or "")
-    return current is None or len(zone.name) > len(current.name)
