@@ -91,15 +91,17 @@ def test_filters_on_data_and_name(client: TestClient) -> None:
     }
 
 
-def test_managed_records_need_the_header(client: TestClient) -> None:
+def test_managed_records_are_refused_in_designates_words(client: TestClient) -> None:
     z = zone(client)
     url = f"/v2/zones/{z['id']}/recordsets"
     ns = client.get(f"{url}?type=NS", headers=P1).json()["recordsets"][0]
     refused = client.put(f"{url}/{ns['id']}", json={"records": ["ns9.example.net."]}, headers=P1)
     assert refused.status_code == 400
-    allowed = client.put(
+    assert refused.json()["message"] == "Managed records may not be updated"
+    still = client.put(
         f"{url}/{ns['id']}",
         json={"records": ["ns9.example.net."]},
         headers={**P1, "X-Designate-Edit-Managed-Records": "true"},
     )
-    assert allowed.status_code == 202 and allowed.json()["records"] == ["ns9.example.net."]
+    assert still.status_code == 400
+    assert still.json()["message"] == "Updating a root zone NS record is not allowed"

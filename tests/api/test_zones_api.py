@@ -208,3 +208,8 @@ def test_routing_errors(client: TestClient) -> None:
     assert_error(client.get("/v2", headers=P1), 404, "not_found")
     assert_error(client.put("/v2/zones", json={}, headers=P1), 405, "method_not_allowed")
     assert client.get("/v2/zones.json", headers=P1).status_code == 404
+
+
+def test_non_ascii_digits_in_numeric_filters_are_refused(client: TestClient) -> None:
+    assert_error(client.get("/v2/zones?ttl=%C2%B2", headers=P1), 400, "bad_request")
+    assert_error(client.get("/v2/zones?limit=%C2%B2", headers=P1), 400, "invalid_limit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,7 @@ from zonefleet.errors import (
 from zonefleet.settings import ApiSettings
 from zonefleet.storage.filters import Page, PageRequest
 
+_DIGITS = re.compile(r"[0-9]{1,10}")
 PAGING = ("limit", "marker", "sort_key", "sort_dir")
 MODIFIERS = ("all_projects", "all_tenants", "edit_managed_records")
 
@@ -63,7 +65,7 @@ def _limit(value: str | None, settings: ApiSettings) -> int:
         return settings.default_limit
     if value == "max":
         return settings.max_limit
-    if not value.isdigit() or int(value) < 1:
+    if not _DIGITS.fullmatch(value) or int(value) < 1:
         raise InvalidLimitError(f"limit should be an integer between 1 and {settings.max_limit}")
     return min(int(value), settings.max_limit)
 
@@ -97,7 +99,7 @@ def int_filter(filters: dict[str, str], name: str) -> int | None:
     value = filters.get(name)
     if value is None:
         return None
-    if not value.lstrip("-").isdigit():
+    if not _DIGITS.fullmatch(value.removeprefix("-")):
         raise BadRequestError(f"Filter {name} must be an integer")
     return int(value)
 

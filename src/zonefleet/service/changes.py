@@ -98,8 +98,7 @@ class ZoneChange:
 
     def _mark_pending(self, action: Action) -> None:
         zone = self.zone
-        keep_create = zone.action == Action.CREATE and zone.status == Status.PENDING
-        zone.action = Action.CREATE if keep_create else action
+        zone.action = action
         zone.status = Status.PENDING
         zone.version += 1
         zone.updated_at = utcnow()

@@ -146,7 +146,7 @@ class RecordsetService:
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             refuse_if_deleting(zone)
             recordset = self._in_zone(repos, zone, recordset_id)
-            self._check_editable(ctx, zone, recordset, "Updating")
+            self._check_updatable(ctx, zone, recordset)
             records = self._validated_update(zone, recordset, request)
             if request.ttl is not UNSET:
                 self._check_ttl(ctx, request.ttl)
@@ -166,7 +166,7 @@ class RecordsetService:
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             refuse_if_deleting(zone)
             recordset = self._in_zone(repos, zone, recordset_id)
-            self._check_editable(ctx, zone, recordset, "Deleting")
+            self._check_deletable(ctx, zone, recordset)
             change = self._zone_change(repos, zone)
             change.record(rrset_state(zone, recordset), None)
             change.apply()
@@ -325,14 +325,24 @@ class RecordsetService:
                 raise InvalidRecordsetNameError("TLSA recordset names must be _port._proto.name.")
 
     @staticmethod
-    def _check_editable(ctx: RequestContext, zone: Zone, recordset: Recordset, verb: str) -> None:
+    def _check_updatable(ctx: RequestContext, zone: Zone, recordset: Recordset) -> None:
+        """Designate's refusals, in its order and words; the SOA and apex NS never change here."""
+        if recordset.managed and not ctx.edit_managed:
+            raise BadRequestError("Managed records may not be updated")
         if recordset.type == "SOA":
-            raise BadRequestError(f"{verb} a SOA recordset is not allowed")
+            raise BadRequestError("Updating SOA recordsets is not allowed")
         if recordset.type == "NS" and recordset.name == zone.name:
-            if verb == "Deleting" or not ctx.edit_managed:
-                raise BadRequestError(f"{verb} a root zone NS record is not allowed")
-        elif recordset.managed and not ctx.edit_managed:
-            raise BadRequestError(f"Managed records may not be {verb.lower().replace('ing', 'ed')}")
+            raise BadRequestError("Updating a root zone NS record is not allowed")
+
+    @staticmethod
+    def _check_deletable(ctx: RequestContext, zone: Zone, recordset: Recordset) -> None:
+        if recordset.type == "SOA":
+            raise BadRequestError("Deleting a SOA recordset is not allowed")
+        if recordset.managed and not ctx.edit_managed:
+            raise BadRequestError("Managed records may not be deleted")
+        # Designate would delete the apex NS set here; a zone without it cannot be served.
+        if recordset.type == "NS" and recordset.name == zone.name:
+            raise BadRequestError("Deleting a root zone NS record is not allowed")
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -386,8 +396,7 @@ class RecordsetService:
             return
         change.record(before, after)
         recordset.serial = change.apply()
-        pending_create = recordset.action == Action.CREATE and recordset.status == Status.PENDING
-        recordset.action = Action.CREATE if pending_create else Action.UPDATE
+        recordset.action = Action.UPDATE
         recordset.status = Status.PENDING
 
     @staticmethod
