@@ -223,7 +223,7 @@ def test_managed_records_are_protected(services: ApiServices) -> None:
                 zone.id,
                 recordset_id,
                 RecordsetUpdate(records=["ns.example.net."]),
-            )  # fmt: skip
+            )
             if verb == "update"
             else partial(services.recordsets.delete_recordset, who, zone.id, recordset_id)
         )
