@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -78,6 +79,8 @@ def _serve(settings: Settings) -> int:
             )
             return 2
         app = create_app(assembly.api_services(settings, db))
+        # Everything built so far lives for the whole process: keep the collector off it.
+        gc.freeze()
         host, port = settings.api.bind
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
     finally:

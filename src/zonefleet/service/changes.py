@@ -20,7 +20,6 @@ from zonefleet.dns.serial import next_serial
 from zonefleet.dns.soa import SoaFields, parse_email
 from zonefleet.storage.models import (
     Action,
-    JournalEntry,
     JournalOp,
     Record,
     Recordset,
@@ -67,6 +66,8 @@ class ZoneChange:
         self.soa = soa
         self.now = now
         self.old_soa = rrset_state(zone, soa)
+        # Known up front so rows written in this change carry it from their INSERT on.
+        self.serial = next_serial(zone.serial, now)
         self.deleted: list[JournalRecord] = []
         self.added: list[JournalRecord] = []
 
@@ -81,7 +82,7 @@ class ZoneChange:
         The SOA keeps its MNAME unless `mname` names a new one.
         """
         zone, soa = self.zone, self.soa
-        zone.serial = next_serial(zone.serial, self.now)
+        zone.serial = self.serial
         new_soa_text = soa_fields(zone, mname or current_mname(soa), zone.serial).text()
         soa.records[0].data = new_soa_text
         soa.records[0].hash = record_hash(new_soa_text)
@@ -106,23 +107,21 @@ class ZoneChange:
     def _journal(
         self, serial: int, deleted: Iterable[JournalRecord], added: Iterable[JournalRecord]
     ) -> None:
-        entries = [
-            JournalEntry(
-                zone_id=self.zone.id,
-                serial=serial,
-                seq=seq,
-                op=op,
-                name=item.name,
-                type=item.rdtype,
-                ttl=item.ttl,
-                data=item.data,
-            )
-            for seq, (op, item) in enumerate(
-                [(JournalOp.DELETE, item) for item in deleted]
-                + [(JournalOp.ADD, item) for item in added]
-            )
-        ]
-        self.repos.journal.append(entries)
+        ops = [(JournalOp.DELETE, item) for item in deleted]
+        ops += [(JournalOp.ADD, item) for item in added]
+        self.repos.journal.append(
+            {
+                "zone_id": self.zone.id,
+                "serial": serial,
+                "seq": seq,
+                "op": op,
+                "name": item.name,
+                "type": item.rdtype,
+                "ttl": item.ttl,
+                "data": item.data,
+            }
+            for seq, (op, item) in enumerate(ops)
+        )
 
 
 def record_hash(data: str) -> str:

@@ -36,7 +36,7 @@ from zonefleet.service.zones import MAX_TTL, refuse_if_deleting, visible_zone
 from zonefleet.settings import ZoneSettings
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, RecordsetFilter
-from zonefleet.storage.models import Action, Recordset, Status, Zone, utcnow
+from zonefleet.storage.models import Action, Recordset, Status, Zone, new_id, utcnow
 from zonefleet.storage.repositories import Repositories
 
 _SRV_OWNER = re.compile(r"^_[a-z0-9_-]{1,62}\._[a-z0-9_-]{1,62}\.")
@@ -87,18 +87,11 @@ class RecordsetService:
             name, rdtype, records = self._validated_create(zone, request)
             self._check_ttl(ctx, request.ttl)
             self._check_placement(repos, zone, name, rdtype)
-            if repos.recordsets.find(zone.id, name_text(name), request.type) is not None:
-                raise DuplicateRecordsetError()
             limits = self.quotas.limits(repos, zone.project_id)
-            self.quotas.check(
-                limits, "zone_recordsets", repos.recordsets.count_in_zone(zone.id) + 1
-            )
             self.quotas.check(limits, "recordset_records", len(records))
-            self.quotas.check(
-                limits,
-                "zone_records",
-                repos.recordsets.count_records_in_zone(zone.id) + len(records),
-            )
+            recordsets, records_in_zone = repos.recordsets.counts_in_zone(zone.id)
+            self.quotas.check(limits, "zone_recordsets", recordsets + 1)
+            self.quotas.check(limits, "zone_records", records_in_zone + len(records))
             return self._insert(repos, zone=zone, name=name, request=request, records=records)
 
     def get_recordset(self, ctx: RequestContext, zone_id: str, recordset_id: str) -> Recordset:
@@ -153,7 +146,7 @@ class RecordsetService:
             if records is not None:
                 limits = self.quotas.limits(repos, zone.project_id)
                 self.quotas.check(limits, "recordset_records", len(records))
-                others = repos.recordsets.count_records_in_zone(zone.id) - len(recordset.records)
+                others = repos.recordsets.counts_in_zone(zone.id)[1] - len(recordset.records)
                 self.quotas.check(limits, "zone_records", others + len(records))
             self._apply_update(repos, zone, recordset, request, records)
             return recordset
@@ -314,6 +307,8 @@ class RecordsetService:
             raise InvalidRecordsetLocationError(
                 "CNAME recordsets may not share a name with any other records"
             )
+        if dns.rdatatype.to_text(rdtype) in at_name:
+            raise DuplicateRecordsetError()
 
     @staticmethod
     def _check_owner_name(text: str, rdtype: dns.rdatatype.RdataType) -> None:
@@ -363,14 +358,14 @@ class RecordsetService:
         change = self._zone_change(repos, zone)
         recordset = Recordset(
             zone_id=zone.id, project_id=zone.project_id, name=name_text(name), type=request.type,
-            ttl=request.ttl, description=request.description, serial=zone.serial,
+            id=new_id(), ttl=request.ttl, description=request.description, serial=change.serial,
             status=Status.PENDING, action=Action.CREATE, managed=False,
             records=new_records(zone.id, records),
         )  # fmt: skip
         recordset.zone = zone
         repos.recordsets.add(recordset)
         change.record(None, rrset_state(zone, recordset))
-        recordset.serial = change.apply()
+        change.apply()
         return recordset
 
     def _apply_update(

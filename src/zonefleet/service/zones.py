@@ -48,6 +48,7 @@ from zonefleet.storage.models import (
     Status,
     Zone,
     ZoneType,
+    new_id,
     utcnow,
 )
 from zonefleet.storage.repositories import Repositories
@@ -131,9 +132,8 @@ class ZoneService:
                 parent, below = self._check_ownership(repos, project_id, name)
                 zone = self._insert_zone(
                     repos, project_id=project_id, pool=pool, name=name, email=email, ttl=ttl,
-                    request=request,
+                    request=request, parent_zone_id=parent.id if parent else None,
                 )  # fmt: skip
-                zone.parent_zone_id = parent.id if parent else None
                 self._adopt_subzones(repos, zone, below)
         except IntegrityError:
             raise DuplicateZoneError() from None
@@ -318,11 +318,12 @@ class ZoneService:
         email: str,
         ttl: int,
         request: ZoneCreate,
+        parent_zone_id: str | None,
     ) -> Zone:
         settings = self.settings
         zone = Zone(
-            project_id=project_id, pool_id=pool.id, name=name_text(name),
-            reverse_name=reverse_text(name), email=email, ttl=ttl,
+            id=new_id(), parent_zone_id=parent_zone_id, project_id=project_id, pool_id=pool.id,
+            name=name_text(name), reverse_name=reverse_text(name), email=email, ttl=ttl,
             serial=next_serial(0, self.clock()),
             refresh=self.rng.randint(settings.soa_refresh_min, settings.soa_refresh_max),
             retry=settings.soa_retry, expire=settings.soa_expire, minimum=settings.soa_minimum,
@@ -343,8 +344,8 @@ class ZoneService:
     @staticmethod
     def _managed_recordset(zone: Zone, rdtype: str, datas: Sequence[str]) -> Recordset:
         recordset = Recordset(
-            zone_id=zone.id, project_id=zone.project_id, name=zone.name, type=rdtype,
-            ttl=None, serial=zone.serial, status=Status.PENDING, action=Action.CREATE,
+            id=new_id(), zone_id=zone.id, project_id=zone.project_id, name=zone.name,
+            type=rdtype, ttl=None, serial=zone.serial, status=Status.PENDING, action=Action.CREATE,
             managed=True, records=new_records(zone.id, datas),
         )  # fmt: skip
         recordset.zone = zone

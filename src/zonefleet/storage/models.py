@@ -122,8 +122,9 @@ class Zone(Base):
         UniqueConstraint("pool_id", "name", "deleted"),
         Index("ix_zones_project_list", "project_id", "deleted", "created_at", "id"),
         Index("ix_zones_list", "deleted", "created_at", "id"),
-        Index("ix_zones_name", "name"),
-        Index("ix_zones_reverse_name", "reverse_name"),
+        # `deleted` beside the name so SQLite never prefers ix_zones_list for these lookups.
+        Index("ix_zones_name", "name", "deleted"),
+        Index("ix_zones_reverse_name", "deleted", "reverse_name"),
         Index("ix_zones_parent_zone_id", "parent_zone_id"),
     )
 

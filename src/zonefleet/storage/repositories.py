@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -12,6 +12,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     literal,
     or_,
     select,
@@ -88,7 +89,6 @@ class ZoneRepository:
 
     def add(self, zone: Zone) -> None:
         self.session.add(zone)
-        self.session.flush()
 
     def get(self, zone_id: str, *, lock: bool = False) -> Zone | None:
         statement = select(Zone).where(Zone.id == zone_id, Zone.deleted == LIVE)
@@ -168,7 +168,6 @@ class RecordsetRepository:
 
     def add(self, recordset: Recordset) -> None:
         self.session.add(recordset)
-        self.session.flush()
 
     def get(self, recordset_id: str, zone_id: str | None = None) -> Recordset | None:
         statement = (
@@ -197,13 +196,12 @@ class RecordsetRepository:
         statement = select(Recordset).where(Recordset.zone_id == zone_id, Recordset.ttl.is_(None))
         return self.session.scalars(statement).all()
 
-    def count_in_zone(self, zone_id: str) -> int:
-        statement = select(func.count()).where(Recordset.zone_id == zone_id)
-        return self.session.scalar(statement) or 0
-
-    def count_records_in_zone(self, zone_id: str) -> int:
-        statement = select(func.count()).where(Record.zone_id == zone_id)
-        return self.session.scalar(statement) or 0
+    def counts_in_zone(self, zone_id: str) -> tuple[int, int]:
+        """(recordsets, records) in the zone, in one round trip."""
+        recordsets = select(func.count()).where(Recordset.zone_id == zone_id).scalar_subquery()
+        records = select(func.count()).where(Record.zone_id == zone_id).scalar_subquery()
+        row = self.session.execute(select(recordsets, records)).one()
+        return int(row[0]), int(row[1])
 
     def delete(self, recordset: Recordset) -> None:
         self.session.delete(recordset)
@@ -247,8 +245,11 @@ class JournalRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def append(self, entries: Sequence[JournalEntry]) -> None:
-        self.session.add_all(entries)
+    def append(self, entries: Iterable[dict[str, Any]]) -> None:
+        """One executemany INSERT; journal rows are never read back in the same transaction."""
+        rows = list(entries)
+        if rows:
+            self.session.execute(insert(JournalEntry), rows)
 
     def for_zone(self, zone_id: str) -> Sequence[JournalEntry]:
         statement = (
@@ -264,7 +265,8 @@ class PoolRepository:
         self.session = session
 
     def get(self, pool_id: str) -> Pool | None:
-        return self.session.get(Pool, pool_id)
+        statement = select(Pool).options(joinedload(Pool.ns_records)).where(Pool.id == pool_id)
+        return self.session.scalars(statement).unique().one_or_none()
 
 
 class QuotaRepository:

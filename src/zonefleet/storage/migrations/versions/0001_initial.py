@@ -102,12 +102,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("zones", schema=None) as batch_op:
         batch_op.create_index("ix_zones_list", ["deleted", "created_at", "id"], unique=False)
-        batch_op.create_index("ix_zones_name", ["name"], unique=False)
+        batch_op.create_index("ix_zones_name", ["name", "deleted"], unique=False)
         batch_op.create_index("ix_zones_parent_zone_id", ["parent_zone_id"], unique=False)
         batch_op.create_index(
             "ix_zones_project_list", ["project_id", "deleted", "created_at", "id"], unique=False
         )
-        batch_op.create_index("ix_zones_reverse_name", ["reverse_name"], unique=False)
+        batch_op.create_index("ix_zones_reverse_name", ["deleted", "reverse_name"], unique=False)
 
     op.create_table(
         "recordsets",
