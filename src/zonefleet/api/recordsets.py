@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from zonefleet.api.deps import Base, Context, JsonBody, Services
 from zonefleet.api.paging import int_filter, list_body, list_params
+from zonefleet.api.responses import ERROR_RESPONSES, accepted
 from zonefleet.api.schemas import (
-    ErrorOut,
     RecordsetCreateBody,
     RecordsetList,
     RecordsetOut,
@@ -20,7 +20,6 @@ from zonefleet.api.views import recordset_view
 from zonefleet.service.recordsets import RecordsetCreate, RecordsetUpdate
 from zonefleet.service.values import UNSET
 from zonefleet.storage.filters import RecordsetFilter
-from zonefleet.storage.models import Status
 
 ZONE_SORT_KEYS = (
     "created_at",
@@ -35,18 +34,9 @@ ZONE_SORT_KEYS = (
 )
 ALL_SORT_KEYS = ("created_at", "updated_at", "zone_id", "tenant_id", "name", "type", "ttl")
 FILTERS = ("name", "type", "ttl", "data", "status", "description")
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (400, 403, 404, 409, 413, 415, 503)
-}
 
-router = APIRouter(tags=["recordsets"], responses=ERRORS)
+router = APIRouter(tags=["recordsets"], responses=ERROR_RESPONSES)
 ZONE_RECORDSETS = "/v2/zones/{zone_id}/recordsets"
-
-
-def _accepted(view: dict[str, object], *, created: bool = False) -> JSONResponse:
-    status_code = 202 if view["status"] == Status.PENDING else 200
-    headers = {"Location": str(view["links"]["self"])} if created else None  # type: ignore[index]
-    return JSONResponse(view, status_code=status_code, headers=headers)
 
 
 def _criteria(filters: dict[str, str]) -> RecordsetFilter:
@@ -72,7 +62,7 @@ def create_recordset(
         description=body.description,
     )
     recordset = svc.recordsets.create_recordset(ctx, str(zone_id), request)
-    return _accepted(recordset_view(recordset, base), created=True)
+    return accepted(recordset_view(recordset, base), created=True)
 
 
 def _list(
@@ -168,7 +158,7 @@ def update_recordset(
         description=body.description if "description" in given else UNSET,
     )
     recordset = svc.recordsets.update_recordset(ctx, str(zone_id), str(recordset_id), request)
-    return _accepted(recordset_view(recordset, base))
+    return accepted(recordset_view(recordset, base))
 
 
 @router.delete(ZONE_RECORDSETS + "/{recordset_id}", status_code=202, response_model=RecordsetOut)

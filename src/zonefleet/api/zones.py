@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 
 from zonefleet.api.deps import Base, Context, JsonBody, Services
 from zonefleet.api.paging import int_filter, list_body, list_params
+from zonefleet.api.responses import ERROR_RESPONSES, accepted
 from zonefleet.api.schemas import (
-    ErrorOut,
     NameserverList,
     ZoneCreateBody,
     ZoneList,
@@ -22,21 +22,11 @@ from zonefleet.errors import FieldError, InvalidObjectError
 from zonefleet.service.values import UNSET
 from zonefleet.service.zones import ZoneCreate, ZoneUpdate
 from zonefleet.storage.filters import ZoneFilter
-from zonefleet.storage.models import Status
 
 SORT_KEYS = ("created_at", "id", "updated_at", "name", "tenant_id", "serial", "ttl", "status")
 FILTERS = ("name", "type", "email", "status", "description", "ttl")
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (400, 403, 404, 409, 413, 415, 503)
-}
 
-router = APIRouter(prefix="/v2/zones", tags=["zones"], responses=ERRORS)
-
-
-def _accepted(view: dict[str, object], *, created: bool = False) -> JSONResponse:
-    status_code = 202 if view["status"] == Status.PENDING else 200
-    headers = {"Location": str(view["links"]["self"])} if created else None  # type: ignore[index]
-    return JSONResponse(view, status_code=status_code, headers=headers)
+router = APIRouter(prefix="/v2/zones", tags=["zones"], responses=ERROR_RESPONSES)
 
 
 @router.post("", status_code=202, response_model=ZoneOut, dependencies=JsonBody)
@@ -50,7 +40,7 @@ def create_zone(body: ZoneCreateBody, ctx: Context, svc: Services, base: Base) -
         masters=body.masters,
         attributes=body.attributes,
     )
-    return _accepted(zone_view(svc.zones.create_zone(ctx, request), base), created=True)
+    return accepted(zone_view(svc.zones.create_zone(ctx, request), base), created=True)
 
 
 @router.get("", response_model=ZoneList)
@@ -105,7 +95,7 @@ def update_zone(
         ttl=body.ttl if "ttl" in given and body.ttl is not None else UNSET,
         description=body.description if "description" in given else UNSET,
     )
-    return _accepted(zone_view(svc.zones.update_zone(ctx, str(zone_id), request), base))
+    return accepted(zone_view(svc.zones.update_zone(ctx, str(zone_id), request), base))
 
 
 @router.delete("/{zone_id}", status_code=202, response_model=ZoneOut)
