@@ -69,10 +69,6 @@ class Database:
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
 
-    @property
-    def supports_skip_locked(self) -> bool:
-        return self.dialect in ("postgresql", "mysql", "mariadb")
-
     def _prepare_sqlite_file(self) -> None:
         database = self.url.database
         if database and database != ":memory:":

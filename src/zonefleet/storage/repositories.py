@@ -9,7 +9,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    delete,
     exists,
     func,
     insert,
@@ -189,9 +188,6 @@ class RecordsetRepository:
         statement = select(Recordset).where(Recordset.zone_id == zone_id, Recordset.name == name)
         return self.session.scalars(statement).all()
 
-    def in_zone(self, zone_id: str) -> Sequence[Recordset]:
-        return self.session.scalars(select(Recordset).where(Recordset.zone_id == zone_id)).all()
-
     def inheriting_ttl(self, zone_id: str) -> Sequence[Recordset]:
         statement = select(Recordset).where(Recordset.zone_id == zone_id, Recordset.ttl.is_(None))
         return self.session.scalars(statement).all()
@@ -206,13 +202,6 @@ class RecordsetRepository:
     def delete(self, recordset: Recordset) -> None:
         self.session.delete(recordset)
         self.session.flush()
-
-    def set_status(self, zone_id: str, status: str, action: str) -> None:
-        self.session.execute(
-            update(Recordset)
-            .where(Recordset.zone_id == zone_id)
-            .values(status=status, action=action)
-        )
 
     def list(self, criteria: RecordsetFilter, page: PageRequest) -> Page[Recordset]:
         statement = select(Recordset).options(joinedload(Recordset.zone))
@@ -286,9 +275,6 @@ class QuotaRepository:
         else:
             quota.hard_limit = hard_limit
         self.session.flush()
-
-    def reset(self, project_id: str) -> None:
-        self.session.execute(delete(Quota).where(Quota.project_id == project_id))
 
 
 class Repositories:
