@@ -64,7 +64,6 @@ class ZoneChange:
         self.repos = repos
         self.zone = zone
         self.soa = soa
-        self.now = now
         self.old_soa = rrset_state(zone, soa)
         # Known up front so rows written in this change carry it from their INSERT on.
         self.serial = next_serial(zone.serial, now)
