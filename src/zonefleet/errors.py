@@ -57,10 +57,6 @@ class BadRequestError(ZonefleetError):
     error_type = "bad_request"
 
 
-class InvalidOperationError(BadRequestError):
-    error_type = "invalid_operation"
-
-
 class InvalidZoneNameError(BadRequestError):
     error_type = "invalid_zone_name"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dns.name
 import dns.rdatatype
@@ -118,15 +118,11 @@ class RecordsetService:
             repos = Repositories(session)
             if zone_id is not None:
                 visible_zone(repos, ctx, zone_id)
-            criteria = RecordsetFilter(
+            criteria = replace(
+                criteria,
                 zone_id=zone_id,
                 project_id=ctx.visible_project() if zone_id is None else None,
                 name=criteria.name.lower() if criteria.name else None,
-                type=criteria.type,
-                ttl=criteria.ttl,
-                data=criteria.data,
-                status=criteria.status,
-                description=criteria.description,
             )
             return repos.recordsets.list(criteria, page)
 

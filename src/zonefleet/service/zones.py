@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import dns.name
 from sqlalchemy.exc import IntegrityError
@@ -146,14 +146,10 @@ class ZoneService:
     def list_zones(
         self, ctx: RequestContext, criteria: ZoneFilter, page: PageRequest
     ) -> Page[Zone]:
-        criteria = ZoneFilter(
+        criteria = replace(
+            criteria,
             project_id=ctx.visible_project(),
             name=criteria.name.lower() if criteria.name else None,
-            type=criteria.type,
-            email=criteria.email,
-            status=criteria.status,
-            description=criteria.description,
-            ttl=criteria.ttl,
         )
         with self.database.read() as session:
             return Repositories(session).zones.list(criteria, page)
