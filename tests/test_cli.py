@@ -14,6 +14,7 @@ import httpx2 as httpx
 import pytest
 
 from zonefleet.cli.main import main
+from zonefleet.storage import migrate
 
 ZONEFLEET = str(Path(sys.executable).with_name("zonefleet"))
 
@@ -47,7 +48,7 @@ def test_db_upgrade_and_current(
     assert capsys.readouterr().out.strip() == "empty"
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "current"]) == 0
-    assert capsys.readouterr().out.strip().endswith("0001")
+    assert capsys.readouterr().out.strip().endswith(str(migrate.head_revision()))
     assert (tmp_path / "zonefleet.sqlite3").exists()
 
 

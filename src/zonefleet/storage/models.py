@@ -46,6 +46,10 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def endpoint_text(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -68,6 +72,19 @@ class ZoneType(enum.StrEnum):
     PRIMARY = "PRIMARY"
     SECONDARY = "SECONDARY"
     CATALOG = "CATALOG"
+
+
+class NameserverState(enum.StrEnum):
+    SERVING = "SERVING"  # serves the zone's serial or a later one
+    LAGGING = "LAGGING"  # serves an older serial
+    MISSING = "MISSING"  # answers, but not for this zone
+    UNREACHABLE = "UNREACHABLE"  # no answer at all
+    REMOVED = "REMOVED"  # a deleted zone no longer served, as wanted
+
+
+class TsigScope(enum.StrEnum):
+    POOL = "POOL"
+    ZONE = "ZONE"
 
 
 class JournalOp(enum.IntEnum):
@@ -93,6 +110,8 @@ class Pool(Base):
     name: Mapped[str] = mapped_column(String(50), unique=True)
     description: Mapped[str | None] = mapped_column(String(160))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    threshold_percentage: Mapped[int] = mapped_column(Integer, default=100)
+    catalog_zone: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
 
@@ -100,6 +119,19 @@ class Pool(Base):
         back_populates="pool",
         cascade="all, delete-orphan",
         order_by="(PoolNsRecord.priority, PoolNsRecord.hostname)",
+        lazy="selectin",
+    )
+    nameservers: Mapped[list[PoolNameserver]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="(PoolNameserver.host, PoolNameserver.port)",
+        lazy="selectin",
+    )
+    targets: Mapped[list[PoolTarget]] = relationship(
+        cascade="all, delete-orphan", order_by="PoolTarget.created_at", lazy="selectin"
+    )
+    also_notifies: Mapped[list[PoolAlsoNotify]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="(PoolAlsoNotify.host, PoolAlsoNotify.port)",
         lazy="selectin",
     )
 
@@ -116,6 +148,64 @@ class PoolNsRecord(Base):
     pool: Mapped[Pool] = relationship(back_populates="ns_records")
 
 
+class PoolNameserver(Base):
+    """A server that answers for the pool's zones: checked by SOA, never configured."""
+
+    __tablename__ = "pool_nameservers"
+    __table_args__ = (UniqueConstraint("pool_id", "host", "port"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    tsigkey_name: Mapped[str | None] = mapped_column(String(160))
+
+    @property
+    def address(self) -> str:
+        return endpoint_text(self.host, self.port)
+
+
+class PoolTarget(Base):
+    """A server Zonefleet configures through its backend; `retired` ones only lose zones."""
+
+    __tablename__ = "pool_targets"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(String(160))
+    masters: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    tsigkey_name: Mapped[str | None] = mapped_column(String(160))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class PoolAlsoNotify(Base):
+    __tablename__ = "pool_also_notifies"
+    __table_args__ = (UniqueConstraint("pool_id", "host", "port"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+
+
+class TsigKey(Base):
+    """A TSIG key for transfers; scope POOL or ZONE limits what it may transfer."""
+
+    __tablename__ = "tsigkeys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(160), unique=True)
+    algorithm: Mapped[str] = mapped_column(String(32))
+    secret: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(String(16), default=TsigScope.POOL)
+    resource_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
+
+
 class Zone(Base):
     __tablename__ = "zones"
     __table_args__ = (
@@ -126,6 +216,8 @@ class Zone(Base):
         Index("ix_zones_name", "name", "deleted"),
         Index("ix_zones_reverse_name", "deleted", "reverse_name"),
         Index("ix_zones_parent_zone_id", "parent_zone_id"),
+        # The reconciler's scan: zones whose nameservers may lag.
+        Index("ix_zones_status", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -229,6 +321,62 @@ class JournalEntry(Base):
     ttl: Mapped[int] = mapped_column(Integer)
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class ZoneTarget(Base):
+    """What one target has of one zone, and the lease of the worker pushing to it."""
+
+    __tablename__ = "zone_targets"
+
+    zone_id: Mapped[str] = mapped_column(
+        ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_id: Mapped[str] = mapped_column(
+        ForeignKey("pool_targets.id", ondelete="CASCADE"), primary_key=True
+    )
+    present: Mapped[bool] = mapped_column(Boolean, default=False)
+    serial: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class ZoneNameserver(Base):
+    """The serial one nameserver served for one zone when last asked."""
+
+    __tablename__ = "zone_nameservers"
+
+    zone_id: Mapped[str] = mapped_column(
+        ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True
+    )
+    nameserver: Mapped[str] = mapped_column(String(300), primary_key=True)
+    serial: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16), default=NameserverState.MISSING)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    since: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class ZoneEvent(Base):
+    """One step of one change: the zone's timeline (kept past the zone's purge)."""
+
+    __tablename__ = "zone_events"
+    __table_args__ = (Index("ix_zone_events_zone", "zone_id", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    zone_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    role: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    event: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    serial: Mapped[int | None] = mapped_column(BigInteger)
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Quota(Base):

@@ -1,0 +1,1 @@
+"""Backend drivers: make a zone exist, or not, on one pool target."""

@@ -1,0 +1,126 @@
+"""The backend contract: one driver per nameserver kind, found by entry point.
+
+A driver makes one zone exist, or not exist, on one pool target, and tells the
+target to refresh. Records never pass through it: the target pulls them from
+mdns by AXFR/IXFR, and serial checks are the worker's, not the driver's.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import ClassVar
+
+import dns.exception
+import dns.name
+import dns.tsig
+from pydantic import BaseModel, ConfigDict, Field
+
+from zonefleet.dns.notify import NotifyRefusedError, send_notify
+
+ENTRY_POINT_GROUP = "zonefleet.backends"
+
+
+class BackendError(Exception):
+    """A backend call failed; `retryable` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class UnknownBackendError(Exception):
+    """No driver is registered for a pools.yaml target `type`."""
+
+
+class BackendOptions(BaseModel):
+    """A target's pools.yaml `options`; drivers extend it with their own keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str | None = Field(None, description="Address the target answers DNS on (NOTIFY)")
+    port: int = Field(53, ge=1, le=65535, description="DNS port of the target")
+    notify_timeout: float = Field(1.0, gt=0, description="Seconds to wait for a NOTIFY answer")
+
+
+@dataclass(frozen=True)
+class Master:
+    """Where the target transfers zones from: an mdns address."""
+
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class ZoneRef:
+    """The zone a backend call is about: an already validated absolute name."""
+
+    id: str
+    name: dns.name.Name
+    serial: int
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """One pool target as loaded: its id, validated options, masters and TSIG key."""
+
+    id: str
+    kind: str
+    options: BackendOptions
+    masters: tuple[Master, ...]
+    tsig: dns.tsig.Key | None = None
+
+
+class Backend(abc.ABC):
+    """Makes one zone exist, or not exist, on one pool target. Nothing else.
+
+    `ensure_zone` and `remove_zone` are idempotent: a zone that already exists
+    (or is already gone) is success. Every method raises only BackendError.
+    """
+
+    kind: ClassVar[str]
+    Options: ClassVar[type[BackendOptions]] = BackendOptions
+    SUPPORTS_IXFR: ClassVar[bool] = True
+
+    def __init__(self, target: TargetSpec) -> None:
+        self.target = target
+
+    @abc.abstractmethod
+    def ensure_zone(self, zone: ZoneRef) -> None:
+        """Make the zone exist on the target as a secondary of the target's masters."""
+
+    @abc.abstractmethod
+    def remove_zone(self, zone: ZoneRef) -> None:
+        """Make the zone not exist on the target."""
+
+    def request_refresh(self, zone: ZoneRef) -> None:
+        """Ask the target to fetch the zone now; the default sends a DNS NOTIFY."""
+        options = self.target.options
+        if options.host is None:
+            raise BackendError(
+                f"target {self.target.id} has no options.host to send NOTIFY to", retryable=False
+            )
+        try:
+            send_notify(
+                zone.name, options.host, options.port,
+                timeout=options.notify_timeout, tsig=self.target.tsig,
+            )  # fmt: skip
+        except dns.exception.Timeout:
+            raise BackendError(f"NOTIFY to {options.host}:{options.port} timed out") from None
+        except (OSError, NotifyRefusedError, dns.exception.DNSException) as exc:
+            raise BackendError(f"NOTIFY to {options.host}:{options.port} failed: {exc}") from None
+
+
+def backend_class(kind: str) -> type[Backend]:
+    """The driver registered under `kind` in the zonefleet.backends entry points."""
+    for entry in entry_points(group=ENTRY_POINT_GROUP, name=kind):
+        driver = entry.load()
+        if isinstance(driver, type) and issubclass(driver, Backend):
+            return driver
+        raise UnknownBackendError(f"entry point {kind!r} is not a Backend subclass")
+    raise UnknownBackendError(f"no backend of type {kind!r}; known: {', '.join(backend_kinds())}")
+
+
+def backend_kinds() -> list[str]:
+    return sorted(entry.name for entry in entry_points(group=ENTRY_POINT_GROUP))
