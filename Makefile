@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit services
+.PHONY: run test lint typecheck unit services packages
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,10 @@ run: $(VENV)/.runtime
 	$(BIN)/zonefleet serve
 
 ## Install everything the suite needs and run every gate and test.
-test: $(VENV)/.test services lint typecheck unit
+test: $(VENV)/.test packages services lint typecheck unit
+
+packages:
+	scripts/ensure-packages.sh
 
 services:
 	scripts/ensure-services.sh

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages of the nameservers the suite runs for real
+# (BIND9 and its tools). Services are kept from starting on install by a
+# policy-rc.d that exits 101, so nothing takes port 53: tests start their own.
+set -euo pipefail
+
+needed=()
+command -v named >/dev/null || needed+=(bind9)
+command -v rndc >/dev/null || needed+=(bind9-utils)
+command -v dig >/dev/null || needed+=(bind9-dnsutils)
+[ ${#needed[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "ensure-packages: missing ${needed[*]}; install them or run as root" >&2
+  exit 1
+fi
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod +x "$policy"
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q "${needed[@]}" >/dev/null || {
+  apt-get update -q >/dev/null
+  apt-get install -y -q "${needed[@]}" >/dev/null
+}
