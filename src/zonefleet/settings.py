@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -59,8 +60,9 @@ def _parse_bind(value: Any) -> BindAddress:
     except ValueError:
         raise ValueError(f"{host!r} is not an IP address") from None
     port = int(port_text)
-    if not 0 < port < 65536:
-        raise ValueError(f"port {port} is out of range 1..65535")
+    # Port 0 asks the system for a free port (tests, and servers that report what they bound).
+    if not 0 <= port < 65536:
+        raise ValueError(f"port {port} is out of range 0..65535")
     return BindAddress(host, port)
 
 
@@ -70,7 +72,17 @@ def _split_list(value: Any) -> Any:
     return value
 
 
+def _networks(value: tuple[str, ...]) -> tuple[str, ...]:
+    for network in value:
+        try:
+            ipaddress.ip_network(network)
+        except ValueError:
+            raise ValueError(f"{network!r} is not a network (CIDR)") from None
+    return value
+
+
 Bind = Annotated[BindAddress, BeforeValidator(_parse_bind)]
+NetworkList = Annotated[tuple[str, ...], BeforeValidator(_split_list), AfterValidator(_networks)]
 TypeList = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
 
 
@@ -109,6 +121,21 @@ class ApiSettings(_Section):
 class MdnsSettings(_Section):
     bind: Bind = Field(
         BindAddress("127.0.0.1", 5354), description="HOST:PORT the mini-DNS server listens on"
+    )
+    allow_transfer: NetworkList = Field(
+        (),
+        description="Networks (CIDR) allowed to AXFR/IXFR besides the pools' hosts and TSIG "
+        "keys (comma list in env)",
+    )
+    tcp_idle_timeout: float = Field(
+        10.0, gt=0, description="Seconds a TCP client may stay silent before it is closed"
+    )
+    max_tcp_connections: int = Field(
+        256, ge=1, description="TCP clients served at once; more are closed on arrival"
+    )
+    threads: int = Field(8, ge=1, description="Threads reading storage for mdns")
+    transfer_cache_mb: int = Field(
+        256, ge=0, description="Memory kept for rendered transfers (MiB), least recent dropped"
     )
 
 

@@ -1,0 +1,1 @@
+"""mdns: the DNS server over storage that targets transfer zones from."""

@@ -1,0 +1,170 @@
+"""What mdns reads from storage: hosted zones, RRsets by name, transfer rows, keys, pool hosts.
+
+Plain SQL expressions (no ORM objects): mdns answers many small queries and
+streams large transfers, and needs neither identity maps nor change tracking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+from sqlalchemy import Select, case, exists, select
+
+from zonefleet.dns.names import name_text
+from zonefleet.storage.database import Database
+from zonefleet.storage.models import (
+    LIVE,
+    Action,
+    Pool,
+    PoolNameserver,
+    PoolTarget,
+    Record,
+    Recordset,
+    TsigKey,
+    Zone,
+)
+
+# Rows fetched per round trip while a transfer streams.
+TRANSFER_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class HostedZone:
+    id: str
+    pool_id: str
+    origin: dns.name.Name
+    serial: int
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    name: str
+    algorithm: str
+    secret: str
+    scope: str
+    resource_id: str | None
+
+
+class ZoneStore:
+    """Read-only queries over storage, each in its own short read transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def zone_for(self, qname: dns.name.Name) -> HostedZone | None:
+        """The deepest served zone containing `qname` (zones being deleted are not served)."""
+        candidates = [name_text(qname)]
+        parent = qname
+        while len(parent.labels) > 2:
+            parent = parent.parent()
+            candidates.append(name_text(parent))
+        statement = select(Zone.id, Zone.pool_id, Zone.name, Zone.serial).where(
+            Zone.name.in_(candidates), Zone.deleted == LIVE, Zone.action != Action.DELETE
+        )
+        with self.database.read() as session:
+            rows = session.execute(statement).all()
+        if not rows:
+            return None
+        best = max(rows, key=lambda row: len(row.name))
+        return HostedZone(best.id, best.pool_id, dns.name.from_text(best.name), best.serial)
+
+    def rrsets_at(self, zone: HostedZone, names: Sequence[dns.name.Name]) -> list[dns.rrset.RRset]:
+        """Every RRset owned by one of `names` in the zone."""
+        wanted = [name_text(name) for name in names]
+        statement = _rrset_rows(zone.id).where(Recordset.name.in_(wanted)).order_by(Recordset.id)
+        with self.database.read() as session:
+            return list(_group(session.execute(statement)))
+
+    def has_names_below(self, zone: HostedZone, name: dns.name.Name) -> bool:
+        """Whether any RRset is owned by a name strictly below `name` (so `name` exists)."""
+        suffix = "." + name_text(name)
+        statement = select(
+            exists().where(
+                Recordset.zone_id == zone.id, Recordset.name.endswith(suffix, autoescape=True)
+            )
+        )
+        with self.database.read() as session:
+            return bool(session.scalar(statement))
+
+    def transfer(self, zone_id: str) -> Iterator[dns.rrset.RRset]:
+        """Every RRset of the zone, SOA first, from one statement (one consistent snapshot)."""
+        soa_first = case((Recordset.type == "SOA", 0), else_=1)
+        statement = (
+            _rrset_rows(zone_id)
+            .order_by(soa_first, Recordset.id)
+            .execution_options(yield_per=TRANSFER_BATCH)
+        )
+        with self.database.read() as session:
+            yield from _group(session.execute(statement))
+
+    def tsig_keys(self) -> list[KeyRow]:
+        statement = select(
+            TsigKey.name, TsigKey.algorithm, TsigKey.secret, TsigKey.scope, TsigKey.resource_id
+        )
+        with self.database.read() as session:
+            return [KeyRow(*row) for row in session.execute(statement)]
+
+    def pool_hosts(self) -> dict[str, set[str]]:
+        """Per pool id: the addresses of its nameservers and targets (who may transfer)."""
+        hosts: dict[str, set[str]] = {}
+        with self.database.read() as session:
+            for pool_id in session.scalars(select(Pool.id)):
+                hosts[pool_id] = set()
+            for pool_id, host in session.execute(
+                select(PoolNameserver.pool_id, PoolNameserver.host)
+            ):
+                hosts.setdefault(pool_id, set()).add(host)
+            targets = select(PoolTarget.pool_id, PoolTarget.options).where(~PoolTarget.retired)
+            for pool_id, options in session.execute(targets):
+                for key in ("host", "rndc_host"):
+                    if isinstance(options.get(key), str):
+                        hosts.setdefault(pool_id, set()).add(options[key])
+        return hosts
+
+    def pool_key_names(self) -> dict[str, set[str]]:
+        """Per pool id: the TSIG key names its targets and nameservers are configured with."""
+        names: dict[str, set[str]] = {}
+        with self.database.read() as session:
+            for model in (PoolTarget, PoolNameserver):
+                rows = session.execute(
+                    select(model.pool_id, model.tsigkey_name).where(model.tsigkey_name.is_not(None))
+                )
+                for pool_id, key_name in rows:
+                    if key_name is not None:
+                        names.setdefault(pool_id, set()).add(key_name)
+        return names
+
+
+def _rrset_rows(zone_id: str) -> Select[tuple[str, str, str, int, str]]:
+    ttl = case((Recordset.ttl.is_(None), Zone.ttl), else_=Recordset.ttl)
+    return (
+        select(Recordset.id, Recordset.name, Recordset.type, ttl.label("ttl"), Record.data)
+        .join(Record, Record.recordset_id == Recordset.id)
+        .join(Zone, Zone.id == Recordset.zone_id)
+        .where(Recordset.zone_id == zone_id)
+    )
+
+
+def _group(rows: Iterator[tuple[str, str, str, int, str]]) -> Iterator[dns.rrset.RRset]:
+    """Rows of one recordset arrive together; each group becomes one RRset."""
+    current: str | None = None
+    rrset: dns.rrset.RRset | None = None
+    for recordset_id, name, rdtype, ttl, data in rows:
+        if recordset_id != current:
+            if rrset is not None:
+                yield rrset
+            current = recordset_id
+            rrset = dns.rrset.RRset(
+                dns.name.from_text(name), dns.rdataclass.IN, dns.rdatatype.from_text(rdtype)
+            )
+            rrset.update_ttl(ttl)
+        assert rrset is not None
+        rrset.add(dns.rdata.from_text(dns.rdataclass.IN, rrset.rdtype, data))
+    if rrset is not None:
+        yield rrset
