@@ -139,6 +139,30 @@ class MdnsSettings(_Section):
     )
 
 
+class WorkerSettings(_Section):
+    scan_interval: float = Field(
+        2.0, gt=0, description="Seconds between scans for zones whose nameservers may lag"
+    )
+    concurrency: int = Field(32, ge=1, description="Zones reconciled at once per worker")
+    lease_seconds: float = Field(
+        60.0, gt=0, description="How long a claim on a (zone, target) lasts if its worker dies"
+    )
+    query_timeout: float = Field(1.0, gt=0, description="Seconds to wait for one SOA answer")
+    poll_first_delay: float = Field(
+        0.002, gt=0, description="First wait before asking a nameserver again (doubles)"
+    )
+    poll_max_delay: float = Field(0.5, gt=0, description="Longest wait between SOA checks")
+    poll_timeout: float = Field(
+        10.0, gt=0, description="Seconds one attempt waits for every nameserver to serve a serial"
+    )
+    retry_budget: int = Field(
+        5, ge=1, description="Failed attempts before a zone shows ERROR (it is still retried)"
+    )
+    retry_backoff_max: float = Field(
+        60.0, gt=0, description="Longest wait between attempts on a failing target"
+    )
+
+
 class ZoneSettings(_Section):
     default_ttl: int = Field(
         3600, ge=0, le=2147483647, description="TTL of a zone created without one"
@@ -207,6 +231,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     api: ApiSettings = ApiSettings()
     mdns: MdnsSettings = MdnsSettings()
+    worker: WorkerSettings = WorkerSettings()
     zones: ZoneSettings = ZoneSettings()
     quotas: QuotaSettings = QuotaSettings()
     pools: PoolSettings = PoolSettings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zonefleet.api.deps import ApiServices
+from zonefleet.bus.local import ZoneHints
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.zones import ZoneService
@@ -16,11 +17,11 @@ def database(settings: Settings) -> Database:
     )
 
 
-def api_services(settings: Settings, db: Database) -> ApiServices:
+def api_services(settings: Settings, db: Database, hints: ZoneHints | None = None) -> ApiServices:
     quotas = QuotaPolicy(settings.quotas)
     return ApiServices(
         settings=settings.api,
         database=db,
-        zones=ZoneService(db, settings.zones, quotas),
-        recordsets=RecordsetService(db, settings.zones, quotas),
+        zones=ZoneService(db, settings.zones, quotas, hints),
+        recordsets=RecordsetService(db, settings.zones, quotas, hints),
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import dns.name
 import dns.rdatatype
 
+from zonefleet.bus.local import NoHints, ZoneHints
 from zonefleet.dns.names import InvalidNameError, name_text, parse_name
 from zonefleet.dns.rdata import InvalidRdataError, canonical_rdata, parse_rdtype
 from zonefleet.errors import (
@@ -69,11 +70,13 @@ class RecordsetService:
         database: Database,
         settings: ZoneSettings,
         quotas: QuotaPolicy,
+        hints: ZoneHints | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.database = database
         self.settings = settings
         self.quotas = quotas
+        self.hints = hints or NoHints()
         self.clock = clock
 
     def create_recordset(
@@ -92,7 +95,9 @@ class RecordsetService:
             recordsets, records_in_zone = repos.recordsets.counts_in_zone(zone.id)
             self.quotas.check(limits, "zone_recordsets", recordsets + 1)
             self.quotas.check(limits, "zone_records", records_in_zone + len(records))
-            return self._insert(repos, zone=zone, name=name, request=request, records=records)
+            recordset = self._insert(repos, zone=zone, name=name, request=request, records=records)
+        self.hints.zone_changed(zone_id)
+        return recordset
 
     def get_recordset(self, ctx: RequestContext, zone_id: str, recordset_id: str) -> Recordset:
         with self.database.read() as session:
@@ -144,8 +149,10 @@ class RecordsetService:
                 self.quotas.check(limits, "recordset_records", len(records))
                 others = repos.recordsets.counts_in_zone(zone.id)[1] - len(recordset.records)
                 self.quotas.check(limits, "zone_records", others + len(records))
-            self._apply_update(repos, zone, recordset, request, records)
-            return recordset
+            changed = self._apply_update(repos, zone, recordset, request, records)
+        if changed:
+            self.hints.zone_changed(zone_id)
+        return recordset
 
     def delete_recordset(self, ctx: RequestContext, zone_id: str, recordset_id: str) -> Recordset:
         """Remove the recordset; the returned copy shows action DELETE, status PENDING."""
@@ -162,7 +169,8 @@ class RecordsetService:
             recordset.status, recordset.action = Status.PENDING, Action.DELETE
             recordset.serial = zone.serial
             repos.recordsets.delete(recordset)
-            return recordset
+        self.hints.zone_changed(zone_id)
+        return recordset
 
     # -- the rules, each a named check --------------------------------------------------
 
@@ -371,7 +379,8 @@ class RecordsetService:
         recordset: Recordset,
         request: RecordsetUpdate,
         records: list[str] | None,
-    ) -> None:
+    ) -> bool:
+        """Apply the PUT; returns whether the zone's data changed (a description alone does not)."""
         change = self._zone_change(repos, zone)
         before = rrset_state(zone, recordset)
         recordset.version += 1
@@ -384,11 +393,12 @@ class RecordsetService:
             self._replace_records(recordset, records)
         after = rrset_state(zone, recordset)
         if after == before:
-            return
+            return False
         change.record(before, after)
         recordset.serial = change.apply()
         recordset.action = Action.UPDATE
         recordset.status = Status.PENDING
+        return True
 
     @staticmethod
     def _replace_records(recordset: Recordset, records: list[str]) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import dns.name
 from sqlalchemy.exc import IntegrityError
 
+from zonefleet.bus.local import NoHints, ZoneHints
 from zonefleet.dns.names import InvalidNameError, ancestors, name_text, parse_name, reverse_text
 from zonefleet.dns.serial import next_serial
 from zonefleet.dns.soa import InvalidEmailError, parse_email
@@ -105,12 +106,14 @@ class ZoneService:
         database: Database,
         settings: ZoneSettings,
         quotas: QuotaPolicy,
+        hints: ZoneHints | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.quotas = quotas
+        self.hints = hints or NoHints()
         self.clock = clock
         self.rng = rng or random.Random()
 
@@ -129,14 +132,17 @@ class ZoneService:
                     repos.zones.count_for_project(project_id) + 1,
                 )
                 pool = self._pool(repos, DEFAULT_POOL_ID)
+                previous_serial = self._release_deleting(repos, name)
                 parent, below = self._check_ownership(repos, project_id, name)
                 zone = self._insert_zone(
                     repos, project_id=project_id, pool=pool, name=name, email=email, ttl=ttl,
                     request=request, parent_zone_id=parent.id if parent else None,
+                    previous_serial=previous_serial,
                 )  # fmt: skip
                 self._adopt_subzones(repos, zone, below)
         except IntegrityError:
             raise DuplicateZoneError() from None
+        self.hints.zone_changed(zone.id)
         return zone
 
     def get_zone(self, ctx: RequestContext, zone_id: str) -> Zone:
@@ -177,6 +183,7 @@ class ZoneService:
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             refuse_if_deleting(zone)
             self._apply_update(repos, zone, request)
+        self.hints.zone_changed(zone.id)
         return zone
 
     def delete_zone(self, ctx: RequestContext, zone_id: str) -> Zone:
@@ -193,6 +200,7 @@ class ZoneService:
             zone.status = Status.PENDING
             zone.version += 1
             zone.updated_at = utcnow()
+        self.hints.zone_changed(zone.id)
         return zone
 
     def list_nameservers(self, ctx: RequestContext, zone_id: str) -> Sequence[PoolNsRecord]:
@@ -281,6 +289,21 @@ class ZoneService:
         return pool
 
     @staticmethod
+    def _release_deleting(repos: Repositories, name: dns.name.Name) -> int:
+        """A zone of this name still being removed from its targets gives the name up.
+
+        Returns its serial (0 if none): the new zone starts above it, so nameservers
+        that still hold the old zone transfer the new one instead of keeping theirs.
+        """
+        zones = repos.zones.live_by_names([name_text(name)])
+        old = next((zone for zone in zones if zone.action == Action.DELETE), None)
+        if old is None:
+            return 0
+        old.deleted, old.deleted_at = old.id, utcnow()
+        repos.zones.session.flush()
+        return old.serial
+
+    @staticmethod
     def _check_ownership(
         repos: Repositories, project_id: str, name: dns.name.Name
     ) -> tuple[Zone | None, Sequence[Zone]]:
@@ -315,12 +338,13 @@ class ZoneService:
         ttl: int,
         request: ZoneCreate,
         parent_zone_id: str | None,
+        previous_serial: int,
     ) -> Zone:
         settings = self.settings
         zone = Zone(
             id=new_id(), parent_zone_id=parent_zone_id, project_id=project_id, pool_id=pool.id,
             name=name_text(name), reverse_name=reverse_text(name), email=email, ttl=ttl,
-            serial=next_serial(0, self.clock()),
+            serial=next_serial(previous_serial, self.clock()),
             refresh=self.rng.randint(settings.soa_refresh_min, settings.soa_refresh_max),
             retry=settings.soa_retry, expire=settings.soa_expire, minimum=settings.soa_minimum,
             type=request.type, status=Status.PENDING, action=Action.CREATE,

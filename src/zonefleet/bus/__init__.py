@@ -1,0 +1,1 @@
+"""The bus: hints between roles (`zone_changed`), never commands or objects."""

@@ -1,0 +1,39 @@
+"""`zonefleet serve`: the API, mdns and the worker in one process, on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import uvicorn
+
+from zonefleet.api.app import create_app
+from zonefleet.bus.local import LocalBus
+from zonefleet.cli import assembly
+from zonefleet.mdns.server import MdnsServer
+from zonefleet.mdns.store import ZoneStore
+from zonefleet.settings import Settings
+from zonefleet.storage.database import Database
+from zonefleet.worker.reconciler import Reconciler
+
+LOG = logging.getLogger(__name__)
+
+
+async def serve_all(settings: Settings, db: Database) -> None:
+    """Run every role until uvicorn is told to stop (SIGINT or SIGTERM)."""
+    bus = LocalBus()
+    app = create_app(assembly.api_services(settings, db, hints=bus))
+    mdns = MdnsServer(ZoneStore(db), settings.mdns)
+    await mdns.start()
+    reconciler = Reconciler(db, settings.worker, mdns.address)
+    bus.subscribe(reconciler.zone_changed)
+    worker = asyncio.create_task(reconciler.run())
+    host, port = settings.api.bind
+    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        reconciler.stop()
+        await worker
+        await mdns.stop()
+        LOG.info("zonefleet stopped")

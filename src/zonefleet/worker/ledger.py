@@ -1,0 +1,363 @@
+"""The reconciler's reads and writes, each one short transaction with no network I/O inside.
+
+`claim` leases the due (zone, target) rows (SKIP LOCKED where the engine has it;
+SQLite's BEGIN IMMEDIATE serialises writers already); `record` writes push
+results back only where the lease is still ours; `settle` turns what the
+nameservers answered into zone and recordset status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from zonefleet.dns.serial import serial_at_least
+from zonefleet.settings import BindAddress, WorkerSettings
+from zonefleet.storage.database import Database
+from zonefleet.storage.models import (
+    LIVE,
+    Action,
+    Pool,
+    PoolTarget,
+    Recordset,
+    Status,
+    TsigKey,
+    Zone,
+    ZoneEvent,
+    ZoneNameserver,
+    ZoneTarget,
+    utcnow,
+)
+from zonefleet.worker.plan import (
+    Claimed,
+    Plan,
+    lease_free,
+    nameservers,
+    same_server,
+    settled,
+    target_spec,
+    zone_ref,
+)
+from zonefleet.worker.serials import Nameserver, Served
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PushResult:
+    target_id: str
+    removed: bool
+    error: str | None = None
+
+
+class Ledger:
+    def __init__(
+        self, database: Database, settings: WorkerSettings, mdns: BindAddress, owner: str
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.mdns = mdns
+        self.owner = owner
+
+    def due_zones(self, limit: int = 1000) -> list[str]:
+        """Zones whose nameservers may not serve what they should (PENDING or ERROR)."""
+        statement = (
+            select(Zone.id)
+            .where(Zone.status.in_([Status.PENDING, Status.ERROR]))
+            .order_by(Zone.updated_at)
+            .limit(limit)
+        )
+        with self.database.read() as session:
+            return list(session.scalars(statement))
+
+    def claim(self, zone_id: str, *, hinted: bool) -> Plan | None:
+        """Lease the zone's due targets; None when the zone needs nothing.
+
+        A hint (a fresh write) makes a target due at once even while it backs off
+        from earlier failures; the periodic scan waits for `next_attempt_at`.
+        """
+        now = utcnow()
+        with self.database.write() as session:
+            zone = session.get(Zone, zone_id)
+            if zone is None or zone.status not in (Status.PENDING, Status.ERROR):
+                return None
+            pool = session.get(Pool, zone.pool_id)
+            assert pool is not None
+            deleting = zone.action == Action.DELETE
+            rows = self._target_rows(session, zone, pool, now)
+            keys = {key.name: key for key in session.scalars(select(TsigKey))}
+            claimed: list[Claimed] = []
+            unsettled = 0
+            by_id = {target.id: target for target in pool.targets}
+            reused = deleting and self._name_reused(session, zone)
+            for row in rows:
+                target = by_id[row.target_id]
+                remove = deleting or target.retired
+                if settled(row, zone, remove=remove):
+                    continue
+                unsettled += 1
+                due = row.next_attempt_at <= now or (hinted and row.serial != zone.serial)
+                if not (due and lease_free(row, now)):
+                    continue
+                try:
+                    spec = target_spec(target, keys, self.mdns)
+                except ValueError as exc:
+                    self._failed(row, f"target options do not validate: {exc}", now)
+                    continue
+                row.lease_owner = self.owner
+                row.lease_expires_at = now + timedelta(seconds=self.settings.lease_seconds)
+                skip = remove and (reused or self._replaced(target, pool))
+                ensure = not remove and (not row.present or row.attempts > 0)
+                claimed.append(Claimed(spec, remove=remove, ensure=ensure, skip_backend=skip))
+            return Plan(
+                zone=zone_ref(zone),
+                pool_id=pool.id,
+                deleting=deleting,
+                threshold=pool.threshold_percentage,
+                nameservers=nameservers(pool, self.mdns),
+                also_notifies=tuple(Nameserver(a.host, a.port) for a in pool.also_notifies),
+                claimed=tuple(claimed),
+                targets=len(rows),
+                unsettled=unsettled,
+            )
+
+    def record(self, plan: Plan, results: Sequence[PushResult]) -> None:
+        """Write push results back where our lease still holds; log each in the timeline."""
+        now = utcnow()
+        with self.database.write() as session:
+            for result in results:
+                row = session.get(ZoneTarget, (plan.zone.id, result.target_id))
+                if row is None or row.lease_owner != self.owner:
+                    continue
+                row.lease_owner, row.lease_expires_at = None, None
+                if result.error is None:
+                    if row.last_error is not None:
+                        row.since = now
+                    row.present, row.serial, row.attempts = not result.removed, plan.zone.serial, 0
+                    row.last_error, row.next_attempt_at = None, now
+                else:
+                    self._failed(row, result.error, now)
+                done = "removed" if result.removed else "pushed"
+                event = done if result.error is None else "push failed"
+                self._event(session, plan, "target", result.target_id, event, detail=result.error)
+            self._retire_finished(session, plan)
+
+    def settle(self, plan: Plan, served: dict[Nameserver, Served], *, final: bool) -> Status:
+        """Record what each nameserver serves and move the zone and its recordsets on.
+
+        `final` is the end of an attempt: nameservers still behind then count as a
+        failed attempt on every target, and past the retry budget the zone shows ERROR.
+        """
+        now = utcnow()
+        with self.database.write() as session:
+            zone = session.get(Zone, plan.zone.id)
+            if zone is None:
+                return Status.DELETED
+            self._observe(session, plan, served, now)
+            current = zone.serial == plan.zone.serial
+            if plan.deleting:
+                if self._removed(session, zone, plan, served):
+                    return Status.DELETED
+                if final:
+                    self._attempt_failed(session, zone, plan, served, now)
+                return Status(zone.status)
+            consensus = plan.consensus(served)
+            if consensus is not None:
+                self._recordsets_served(session, zone.id, consensus)
+            converged = consensus is not None and serial_at_least(consensus, plan.zone.serial)
+            if current and converged:
+                if zone.status != Status.ACTIVE:
+                    zone.status, zone.action = Status.ACTIVE, Action.NONE
+                    self._event(session, plan, "worker", None, "status ACTIVE")
+            elif current and final:
+                self._attempt_failed(session, zone, plan, served, now)
+            return Status(zone.status)
+
+    # -- the pieces ---------------------------------------------------------------------
+
+    def _target_rows(
+        self, session: Session, zone: Zone, pool: Pool, now: datetime
+    ) -> list[ZoneTarget]:
+        """The zone's rows, locked; rows are made for live targets the zone has none on."""
+        statement = select(ZoneTarget).where(ZoneTarget.zone_id == zone.id)
+        if self.database.dialect != "sqlite":
+            statement = statement.with_for_update(skip_locked=True)
+        rows = list(session.scalars(statement))
+        have = {row.target_id for row in rows}
+        for target in pool.targets:
+            if not target.retired and target.id not in have:
+                row = ZoneTarget(
+                    zone_id=zone.id,
+                    target_id=target.id,
+                    present=False,
+                    attempts=0,
+                    next_attempt_at=now,
+                    since=now,
+                )
+                session.add(row)
+                rows.append(row)
+        return rows
+
+    @staticmethod
+    def _name_reused(session: Session, zone: Zone) -> bool:
+        """A live zone of the same name in the pool: removing this one would remove that one."""
+        statement = select(Zone.id).where(
+            Zone.name == zone.name,
+            Zone.pool_id == zone.pool_id,
+            Zone.deleted == LIVE,
+            Zone.id != zone.id,
+        )
+        return session.scalar(statement.limit(1)) is not None
+
+    @staticmethod
+    def _replaced(target: PoolTarget, pool: Pool) -> bool:
+        """A retired target whose server a live target of the pool still configures."""
+        if not target.retired:
+            return False
+        return any(
+            not other.retired
+            and other.type == target.type
+            and same_server(other.options, target.options)
+            for other in pool.targets
+        )
+
+    def _failed(self, row: ZoneTarget, error: str, now: datetime) -> None:
+        if row.last_error is None:
+            row.since = now
+        row.attempts += 1
+        row.last_error = error
+        delay = min(self.settings.retry_backoff_max, 0.5 * 2 ** min(row.attempts, 16))
+        row.next_attempt_at = now + timedelta(seconds=delay)
+
+    @staticmethod
+    def _retire_finished(session: Session, plan: Plan) -> None:
+        """Rows of zones removed from retired targets go; a retired target with none goes too."""
+        retired = select(PoolTarget.id).where(
+            PoolTarget.retired, PoolTarget.pool_id == plan.pool_id
+        )
+        session.execute(
+            delete(ZoneTarget).where(
+                ZoneTarget.zone_id == plan.zone.id,
+                ZoneTarget.target_id.in_(retired),
+                ZoneTarget.present.is_(False),
+                ZoneTarget.attempts == 0,
+                ZoneTarget.serial.is_not(None),
+            )
+        )
+        in_use = select(ZoneTarget.target_id).distinct()
+        session.execute(
+            delete(PoolTarget).where(
+                PoolTarget.retired,
+                PoolTarget.pool_id == plan.pool_id,
+                PoolTarget.id.not_in(in_use),
+            )
+        )
+
+    def _observe(
+        self, session: Session, plan: Plan, served: dict[Nameserver, Served], now: datetime
+    ) -> None:
+        rows = {
+            row.nameserver: row
+            for row in session.scalars(
+                select(ZoneNameserver).where(ZoneNameserver.zone_id == plan.zone.id)
+            )
+        }
+        for nameserver, answer in served.items():
+            state = answer.state(plan.zone.serial, deleted=plan.deleting)
+            row = rows.get(str(nameserver))
+            if row is None:
+                row = ZoneNameserver(zone_id=plan.zone.id, nameserver=str(nameserver), since=now)
+                session.add(row)
+            elif row.state != state or row.serial != answer.serial:
+                row.since = now
+            if row.state != state:
+                detail = answer.error or (f"serves {answer.serial}" if answer.serial else None)
+                self._event(
+                    session, plan, "nameserver", str(nameserver), state.lower(), detail=detail
+                )
+            row.state, row.serial, row.last_error = state, answer.serial, answer.error
+            row.checked_at = now
+
+    @staticmethod
+    def _recordsets_served(session: Session, zone_id: str, serial: int) -> None:
+        session.execute(
+            update(Recordset)
+            .where(
+                Recordset.zone_id == zone_id,
+                Recordset.status != Status.ACTIVE,
+                Recordset.serial <= serial,
+            )
+            .values(status=Status.ACTIVE, action=Action.NONE)
+        )
+
+    def _attempt_failed(
+        self,
+        session: Session,
+        zone: Zone,
+        plan: Plan,
+        served: dict[Nameserver, Served],
+        now: datetime,
+    ) -> None:
+        """Nameservers still behind at the end of an attempt: every target retries later."""
+        lagging = [
+            f"{ns} {answer.state(plan.zone.serial, deleted=plan.deleting).lower()}"
+            + (f" ({answer.error})" if answer.error else "")
+            for ns, answer in served.items()
+            if not answer.satisfies(plan.zone.serial, deleted=plan.deleting)
+        ]
+        reason = "; ".join(lagging) or "a target failed"
+        rows = list(session.scalars(select(ZoneTarget).where(ZoneTarget.zone_id == zone.id)))
+        for row in rows:
+            if row.lease_owner in (None, self.owner) and row.attempts == 0:
+                self._failed(row, reason, now)
+        attempts = max((row.attempts for row in rows), default=0)
+        if not rows:
+            pending = now - (zone.updated_at or zone.created_at)
+            budget = self.settings.retry_budget * self.settings.poll_timeout
+            attempts = self.settings.retry_budget if pending.total_seconds() > budget else 0
+        if attempts >= self.settings.retry_budget and zone.status != Status.ERROR:
+            zone.status = Status.ERROR
+            self._event(session, plan, "worker", None, "status ERROR", detail=reason)
+
+    def _removed(
+        self, session: Session, zone: Zone, plan: Plan, served: dict[Nameserver, Served]
+    ) -> bool:
+        """Finish a deletion once every target dropped the zone and no nameserver serves it."""
+        rows = list(session.scalars(select(ZoneTarget).where(ZoneTarget.zone_id == zone.id)))
+        if any(row.present or row.attempts for row in rows):
+            return False
+        if not all(s.satisfies(plan.zone.serial, deleted=True) for s in served.values()):
+            return False
+        if zone.deleted == LIVE:
+            zone.deleted = zone.id
+        zone.status, zone.action, zone.deleted_at = Status.DELETED, Action.NONE, utcnow()
+        session.execute(delete(ZoneTarget).where(ZoneTarget.zone_id == zone.id))
+        self._event(session, plan, "worker", None, "status DELETED")
+        return True
+
+    @staticmethod
+    def _event(
+        session: Session,
+        plan: Plan,
+        role: str,
+        subject: str | None,
+        event: str,
+        *,
+        detail: str | None = None,
+    ) -> None:
+        session.add(
+            ZoneEvent(
+                zone_id=plan.zone.id,
+                role=role,
+                subject=subject,
+                event=event,
+                detail=detail,
+                serial=plan.zone.serial,
+                request_id=plan.request_id,
+            )
+        )

@@ -1,0 +1,189 @@
+"""The reconciler: level-triggered, woken by hints, sure to come back by its periodic scan.
+
+One round for a zone: claim its due targets, run the backend calls and NOTIFYs
+outside any transaction, write the results back, then ask every nameserver of
+the pool for the zone's SOA with a short doubling backoff until they all serve
+its serial (or the attempt's time runs out), and settle the zone's status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+
+import dns.exception
+from sqlalchemy.exc import SQLAlchemyError
+
+from zonefleet.backends.base import Backend, BackendError, TargetSpec, backend_class
+from zonefleet.dns.notify import NotifyRefusedError, send_notify
+from zonefleet.dns.serial import serial_at_least
+from zonefleet.errors import ServiceUnavailableError
+from zonefleet.settings import BindAddress, WorkerSettings
+from zonefleet.storage.database import Database
+from zonefleet.worker.ledger import Ledger, PushResult
+from zonefleet.worker.plan import Claimed, Plan
+from zonefleet.worker.serials import Nameserver, Served, served_serial
+
+LOG = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Reconciler:
+    """Runs in one event loop; `zone_changed` may be called from any thread."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: WorkerSettings,
+        mdns: BindAddress,
+        owner: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.ledger = Ledger(database, settings, mdns, owner or worker_name())
+        self.rounds = 0
+        self._backends: dict[str, Backend] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._again: dict[str, bool] = {}
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._stopping = asyncio.Event()
+
+    def zone_changed(self, zone_id: str) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake, zone_id, True)
+
+    async def run(self) -> None:
+        """Reconcile until `stop()`; rounds in flight get a moment to finish, then are cancelled."""
+        self._loop = asyncio.get_running_loop()
+        scan = asyncio.create_task(self._scan_forever())
+        await self._stopping.wait()
+        scan.cancel()
+        running = list(self._running.values())
+        if running:
+            _, late = await asyncio.wait(running, timeout=5)
+            for task in late:
+                task.cancel()
+        self._loop = None
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def _wake(self, zone_id: str, hinted: bool) -> None:
+        if self._stopping.is_set():
+            return
+        if zone_id in self._running:
+            self._again[zone_id] = self._again.get(zone_id, False) or hinted
+            return
+        task = asyncio.get_running_loop().create_task(self._reconcile(zone_id, hinted))
+        self._running[zone_id] = task
+        task.add_done_callback(lambda done: self._finished(zone_id, done))
+
+    def _finished(self, zone_id: str, task: asyncio.Task[None]) -> None:
+        del self._running[zone_id]
+        if not task.cancelled() and task.exception() is not None:
+            LOG.error("worker: zone %s: round failed", zone_id, exc_info=task.exception())
+        if zone_id in self._again:
+            self._wake(zone_id, self._again.pop(zone_id))
+
+    async def _scan_forever(self) -> None:
+        while True:
+            try:
+                due = await asyncio.to_thread(self.ledger.due_zones)
+            except (ServiceUnavailableError, SQLAlchemyError) as exc:
+                LOG.warning("worker: scan failed, retrying: %s", exc)
+                due = []
+            for zone_id in due:
+                if zone_id not in self._running:
+                    self._wake(zone_id, False)
+            await asyncio.sleep(self.settings.scan_interval)
+
+    async def _reconcile(self, zone_id: str, hinted: bool) -> None:
+        async with self._slots:
+            try:
+                plan = await asyncio.to_thread(self.ledger.claim, zone_id, hinted=hinted)
+            except (ServiceUnavailableError, SQLAlchemyError) as exc:
+                LOG.warning("worker: zone %s: cannot claim, the scan retries: %s", zone_id, exc)
+                return
+            if plan is None or plan.idle:
+                return
+            self.rounds += 1
+            results = await asyncio.gather(
+                *(asyncio.to_thread(self._push, plan, claimed) for claimed in plan.claimed)
+            )
+            if results:
+                await asyncio.to_thread(self.ledger.record, plan, results)
+            if any(result.error is None for result in results) and not plan.deleting:
+                await asyncio.to_thread(self._also_notify, plan)
+            patient = not any(result.error for result in results)
+            served = await self._poll(plan, patient=patient)
+            status = await asyncio.to_thread(self.ledger.settle, plan, served, final=True)
+            LOG.debug("worker: zone %s %s serial %s: %s", zone_id, plan.zone.name,
+                      plan.zone.serial, status)  # fmt: skip
+
+    def _push(self, plan: Plan, claimed: Claimed) -> PushResult:
+        """The backend calls for one target (in a thread: drivers block)."""
+        zone = plan.zone
+        if claimed.skip_backend:
+            return PushResult(claimed.target_id, removed=claimed.remove)
+        try:
+            backend = self._backend(claimed.spec)
+            if claimed.remove:
+                backend.remove_zone(zone)
+            else:
+                if claimed.ensure:
+                    backend.ensure_zone(zone)
+                backend.request_refresh(zone)
+        except BackendError as exc:
+            LOG.warning("worker: zone %s %s serial %s target %s: %s",
+                        zone.id, zone.name, zone.serial, claimed.target_id, exc)  # fmt: skip
+            return PushResult(claimed.target_id, claimed.remove, error=str(exc))
+        return PushResult(claimed.target_id, removed=claimed.remove)
+
+    def _backend(self, spec: TargetSpec) -> Backend:
+        backend = self._backends.get(spec.id)
+        if backend is None or backend.target != spec:
+            backend = backend_class(spec.kind)(spec)
+            self._backends[spec.id] = backend
+        return backend
+
+    def _also_notify(self, plan: Plan) -> None:
+        for nameserver in plan.also_notifies:
+            try:
+                send_notify(plan.zone.name, nameserver.host, nameserver.port,
+                            timeout=self.settings.query_timeout)  # fmt: skip
+            except (OSError, NotifyRefusedError, dns.exception.DNSException) as exc:
+                LOG.info("worker: also-notify %s for %s: %s", nameserver, plan.zone.name, exc)
+
+    async def _poll(self, plan: Plan, *, patient: bool) -> dict[Nameserver, Served]:
+        """Ask until every nameserver serves the serial, with a doubling delay, or time runs out."""
+        settings = self.settings
+        deadline = time.monotonic() + (settings.poll_timeout if patient else 0)
+        delay, early_settled = settings.poll_first_delay, False
+        served: dict[Nameserver, Served] = {}
+        waiting = list(plan.nameservers)
+        while True:
+            answers = await asyncio.gather(
+                *(served_serial(plan.zone.name, ns, settings.query_timeout) for ns in waiting)
+            )
+            served.update(zip(waiting, answers, strict=True))
+            serial, deleting = plan.zone.serial, plan.deleting
+            waiting = [ns for ns in waiting if not served[ns].satisfies(serial, deleted=deleting)]
+            remaining = deadline - time.monotonic()
+            if not waiting or remaining <= 0:
+                return served
+            consensus = plan.consensus(served)
+            enough = consensus is not None and serial_at_least(consensus, serial)
+            if not early_settled and not deleting and enough:
+                # Enough nameservers for the pool's threshold: ACTIVE now, keep asking the rest.
+                await asyncio.to_thread(self.ledger.settle, plan, served, final=False)
+                early_settled = True
+            await asyncio.sleep(min(delay, remaining))
+            delay = min(delay * 2, settings.poll_max_delay)
