@@ -65,15 +65,23 @@ class Ledger:
         self.owner = owner
 
     def due_zones(self, limit: int = 1000) -> list[str]:
-        """Zones whose nameservers may not serve what they should (PENDING or ERROR)."""
-        statement = (
+        """Zones whose nameservers may not serve what they should (PENDING or ERROR), and
+        zones with a failed target due for another attempt."""
+        unsettled = (
             select(Zone.id)
             .where(Zone.status.in_([Status.PENDING, Status.ERROR]))
             .order_by(Zone.updated_at)
             .limit(limit)
         )
+        retrying = (
+            select(ZoneTarget.zone_id)
+            .where(ZoneTarget.attempts > 0, ZoneTarget.next_attempt_at <= utcnow())
+            .distinct()
+            .limit(limit)
+        )
         with self.database.read() as session:
-            return list(session.scalars(statement))
+            zone_ids = list(session.scalars(unsettled))
+            return zone_ids + [z for z in session.scalars(retrying) if z not in set(zone_ids)]
 
     def claim(self, zone_id: str, *, hinted: bool) -> Plan | None:
         """Lease the zone's due targets; None when the zone needs nothing.
@@ -84,7 +92,7 @@ class Ledger:
         now = utcnow()
         with self.database.write() as session:
             zone = session.get(Zone, zone_id)
-            if zone is None or zone.status not in (Status.PENDING, Status.ERROR):
+            if zone is None or zone.status == Status.DELETED:
                 return None
             pool = session.get(Pool, zone.pool_id)
             assert pool is not None
@@ -114,6 +122,8 @@ class Ledger:
                 skip = remove and (reused or self._replaced(target, pool))
                 ensure = not remove and (not row.present or row.attempts > 0)
                 claimed.append(Claimed(spec, remove=remove, ensure=ensure, skip_backend=skip))
+            if zone.status == Status.ACTIVE and not unsettled:
+                return None
             return Plan(
                 zone=zone_ref(zone),
                 pool_id=pool.id,
@@ -122,6 +132,7 @@ class Ledger:
                 nameservers=nameservers(pool, self.mdns),
                 also_notifies=tuple(Nameserver(a.host, a.port) for a in pool.also_notifies),
                 claimed=tuple(claimed),
+                name_reused=reused,
                 targets=len(rows),
                 unsettled=unsettled,
             )

@@ -47,6 +47,7 @@ class Plan:
     claimed: tuple[Claimed, ...]
     targets: int
     unsettled: int
+    name_reused: bool = False
     request_id: str | None = None
 
     @property

@@ -165,6 +165,8 @@ class Reconciler:
     async def _poll(self, plan: Plan, *, patient: bool) -> dict[Nameserver, Served]:
         """Ask until every nameserver serves the serial, with a doubling delay, or time runs out."""
         settings = self.settings
+        if plan.deleting and plan.name_reused:
+            return {}  # the nameservers now serve the zone that took the name over
         deadline = time.monotonic() + (settings.poll_timeout if patient else 0)
         delay, early_settled = settings.poll_first_delay, False
         served: dict[Nameserver, Served] = {}

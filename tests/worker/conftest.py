@@ -1,0 +1,148 @@
+"""A running mdns and reconciler in one event-loop thread, with services that wake it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select
+
+from tests.conftest import build_services, make_settings
+from zonefleet.api.deps import ApiServices
+from zonefleet.bus.local import LocalBus
+from zonefleet.cli import assembly
+from zonefleet.mdns.server import MdnsServer
+from zonefleet.mdns.store import ZoneStore
+from zonefleet.settings import Settings
+from zonefleet.storage.database import Database
+from zonefleet.storage.models import (
+    DEFAULT_POOL_ID,
+    PoolAlsoNotify,
+    PoolNameserver,
+    PoolTarget,
+    Zone,
+    ZoneEvent,
+    ZoneNameserver,
+    ZoneTarget,
+)
+from zonefleet.worker.reconciler import Reconciler
+
+FAST = {
+    "ZONEFLEET_WORKER__SCAN_INTERVAL": "0.2",
+    "ZONEFLEET_WORKER__POLL_TIMEOUT": "0.5",
+    "ZONEFLEET_WORKER__QUERY_TIMEOUT": "0.2",
+    "ZONEFLEET_WORKER__RETRY_BUDGET": "2",
+    "ZONEFLEET_WORKER__RETRY_BACKOFF_MAX": "0.3",
+    "ZONEFLEET_MDNS__BIND": "127.0.0.1:0",
+}
+
+
+@dataclass
+class Stack:
+    """mdns + reconciler running; `services` publish hints to the reconciler."""
+
+    settings: Settings
+    database: Database
+    services: ApiServices
+    mdns: MdnsServer
+    reconciler: Reconciler
+    loop: asyncio.AbstractEventLoop
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.reconciler.stop)
+        asyncio.run_coroutine_threadsafe(self._drain(), self.loop).result(15)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    async def _drain(self) -> None:
+        while self.reconciler._loop is not None:
+            await asyncio.sleep(0.01)
+        await self.mdns.stop()
+
+    def zone(self, zone_id: str) -> Zone:
+        with self.database.read() as session:
+            zone = session.get(Zone, zone_id)
+            assert zone is not None
+            return zone
+
+    def wait_for(self, zone_id: str, status: str, timeout: float = 10) -> Zone:
+        deadline = time.monotonic() + timeout
+        while True:
+            zone = self.zone(zone_id)
+            if zone.status == status:
+                return zone
+            assert time.monotonic() < deadline, f"zone is {zone.status}, not {status}"
+            time.sleep(0.01)
+
+    def events(self, zone_id: str) -> list[tuple[str, str | None, str]]:
+        with self.database.read() as session:
+            rows = session.scalars(
+                select(ZoneEvent).where(ZoneEvent.zone_id == zone_id).order_by(ZoneEvent.id)
+            )
+            return [(row.role, row.subject, row.event) for row in rows]
+
+
+def start_stack(database: Database, settings: Settings) -> Stack:
+    bus = LocalBus()
+    services = assembly.api_services(settings, database, hints=bus)
+    loop = asyncio.new_event_loop()
+    holder: dict[str, Any] = {}
+    started = threading.Event()
+
+    async def boot() -> None:
+        mdns = MdnsServer(ZoneStore(database), settings.mdns)
+        await mdns.start()
+        reconciler = Reconciler(database, settings.worker, mdns.address, owner="test-worker")
+        bus.subscribe(reconciler.zone_changed)
+        holder.update(mdns=mdns, reconciler=reconciler, task=loop.create_task(reconciler.run()))
+        while reconciler._loop is None:
+            await asyncio.sleep(0)
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(boot())
+        started.set()
+        loop.run_forever()
+        loop.close()
+
+    thread = threading.Thread(target=run, name="worker-test", daemon=True)
+    thread.start()
+    assert started.wait(10)
+    return Stack(settings, database, services, holder["mdns"], holder["reconciler"], loop, thread)
+
+
+def clear_pool_state(database: Database) -> None:
+    with database.write() as session:
+        for model in (ZoneEvent, ZoneNameserver, ZoneTarget, PoolAlsoNotify, PoolNameserver):
+            session.execute(delete(model))
+        session.execute(delete(PoolTarget).where(PoolTarget.pool_id == DEFAULT_POOL_ID))
+
+
+@pytest.fixture
+def stack_factory(sqlite_database: Database, tmp_path: Path) -> Iterator[Callable[..., Stack]]:
+    stacks: list[Stack] = []
+
+    def factory(**env: str) -> Stack:
+        stack = start_stack(sqlite_database, make_settings(tmp_path, **{**FAST, **env}))
+        stacks.append(stack)
+        return stack
+
+    yield factory
+    for stack in stacks:
+        stack.stop()
+    clear_pool_state(sqlite_database)
+
+
+@pytest.fixture
+def stack(stack_factory: Callable[..., Stack]) -> Stack:
+    return stack_factory()
+
+
+__all__ = ["Stack", "build_services"]

@@ -1,0 +1,211 @@
+"""The reconciler against mdns as the nameserver, with a witness backend as the target."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.service.factories import ctx, make_zone, rs_request, zone_request
+from tests.worker.conftest import Stack
+from tests.worker.witness import WitnessBackend
+from zonefleet.backends import base
+from zonefleet.errors import ZoneNotFound
+from zonefleet.storage.database import Database
+from zonefleet.storage.models import (
+    DEFAULT_POOL_ID,
+    Action,
+    PoolNameserver,
+    PoolTarget,
+    Status,
+    Zone,
+    ZoneNameserver,
+    ZoneTarget,
+)
+
+
+@pytest.fixture
+def witness(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[WitnessBackend]]:
+    real = base.backend_class
+
+    def lookup(kind: str) -> type[base.Backend]:
+        return WitnessBackend if kind == "witness" else real(kind)
+
+    for module in ("zonefleet.worker.plan", "zonefleet.worker.reconciler"):
+        monkeypatch.setattr(f"{module}.backend_class", lookup)
+    WitnessBackend.reset()
+    yield WitnessBackend
+    WitnessBackend.reset()
+
+
+def add_target(database: Database, stack: Stack, target_id: str) -> None:
+    """A witness target whose DNS side is mdns itself, so SOA checks ask mdns."""
+    address = stack.mdns.address
+    with database.write() as session:
+        session.add(
+            PoolTarget(
+                id=target_id,
+                pool_id=DEFAULT_POOL_ID,
+                type="witness",
+                options={"host": address.host, "port": address.port},
+                masters=[],
+            )
+        )
+
+
+def test_a_zone_goes_active_on_the_embedded_default(stack: Stack) -> None:
+    zone = make_zone(stack.services, "example.org.")
+    active = stack.wait_for(zone.id, Status.ACTIVE)
+    assert active.action == Action.NONE
+    rs = stack.services.recordsets.create_recordset(
+        ctx(), zone.id, rs_request("www.example.org.", "A", "192.0.2.1")
+    )
+    stack.wait_for(zone.id, Status.ACTIVE)
+    deadline = time.monotonic() + 5
+    while stack.services.recordsets.get_recordset(ctx(), zone.id, rs.id).status != "ACTIVE":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    with stack.database.read() as session:
+        row = session.scalars(select(ZoneNameserver).where(ZoneNameserver.zone_id == zone.id)).one()
+    assert row.nameserver == str(stack.mdns.address)
+    assert (row.state, row.serial) == ("SERVING", stack.zone(zone.id).serial)
+    assert ("worker", None, "status ACTIVE") in stack.events(zone.id)
+
+
+def test_a_lost_wake_up_only_delays(stack: Stack) -> None:
+    silent = stack.services.zones
+    hints, silent.hints = silent.hints, _Deaf()
+    try:
+        zone = make_zone(stack.services, "quiet.example.")
+    finally:
+        silent.hints = hints
+    assert stack.zone(zone.id).status == Status.PENDING
+    stack.wait_for(zone.id, Status.ACTIVE, timeout=3)
+
+
+class _Deaf:
+    def zone_changed(self, zone_id: str) -> None:
+        return None
+
+
+def test_a_deleted_zone_leaves_every_target_before_it_is_marked_deleted(
+    stack: Stack, witness: type[WitnessBackend]
+) -> None:
+    add_target(stack.database, stack, "t1")
+    zone = make_zone(stack.services, "gone.example.")
+    stack.wait_for(zone.id, Status.ACTIVE)
+    assert witness.operations("gone.example.")[:2] == ["ensure", "refresh"]
+    stack.services.zones.delete_zone(ctx(), zone.id)
+    gone = stack.wait_for(zone.id, Status.DELETED)
+    assert gone.deleted == zone.id
+    assert witness.operations("gone.example.")[-1] == "remove"
+    with pytest.raises(ZoneNotFound):
+        stack.services.zones.get_zone(ctx(), zone.id)
+    with stack.database.read() as session:
+        assert session.scalars(select(ZoneTarget).where(ZoneTarget.zone_id == zone.id)).all() == []
+
+
+def test_a_failing_target_is_retried_with_its_error_recorded(
+    stack: Stack, witness: type[WitnessBackend]
+) -> None:
+    add_target(stack.database, stack, "t-broken")
+    witness.failing.add("t-broken")
+    zone = make_zone(stack.services, "broken.example.")
+    deadline = time.monotonic() + 5
+    while witness.operations("broken.example.").count("ensure") < 2:
+        assert time.monotonic() < deadline, "the failing target was not retried"
+        time.sleep(0.01)
+    with stack.database.read() as session:
+        row = session.get(ZoneTarget, (zone.id, "t-broken"))
+        assert row is not None and row.attempts >= 1
+        assert "witness t-broken refuses ensure" in (row.last_error or "")
+    assert ("target", "t-broken", "push failed") in stack.events(zone.id)
+
+
+def test_a_silent_nameserver_turns_the_zone_error_and_its_return_active(stack: Stack) -> None:
+    with stack.database.write() as session:
+        session.add(PoolNameserver(pool_id=DEFAULT_POOL_ID, host="127.0.0.1", port=free_port()))
+    zone = make_zone(stack.services, "silent.example.")
+    error = stack.wait_for(zone.id, Status.ERROR)
+    assert error.action == Action.CREATE
+    with stack.database.read() as session:
+        row = session.scalars(select(ZoneNameserver).where(ZoneNameserver.zone_id == zone.id)).one()
+        assert row.state == "UNREACHABLE"
+    assert any(event == "status ERROR" for _, _, event in stack.events(zone.id))
+    with stack.database.write() as session:
+        session.execute(update(PoolNameserver).values(port=stack.mdns.address.port))
+    stack.wait_for(zone.id, Status.ACTIVE)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_recreated_name_is_not_removed_by_the_old_zones_deletion(
+    stack: Stack, witness: type[WitnessBackend]
+) -> None:
+    add_target(stack.database, stack, "t1")
+    old = make_zone(stack.services, "again.example.")
+    stack.wait_for(old.id, Status.ACTIVE)
+    witness.failing.add("remove")
+    stack.services.zones.delete_zone(ctx(), old.id)
+    deadline = time.monotonic() + 5
+    while "remove" not in witness.operations("again.example."):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    new = stack.services.zones.create_zone(ctx(), zone_request("again.example."))
+    assert new.serial > stack.zone(old.id).serial
+    witness.failing.clear()
+    stack.wait_for(new.id, Status.ACTIVE)
+    stack.wait_for(old.id, Status.DELETED)
+    operations = witness.operations("again.example.")
+    first_ensure_after_recreate = next(
+        index for index, call in enumerate(witness.calls)
+        if call[2] == "again.example." and call[3] == new.serial
+    )  # fmt: skip
+    later = [call[0] for call in witness.calls[first_ensure_after_recreate:]]
+    assert "remove" not in later, operations
+
+
+def test_zones_leave_a_retired_target_and_the_target_goes(
+    stack: Stack, witness: type[WitnessBackend]
+) -> None:
+    add_target(stack.database, stack, "old-target")
+    zone = make_zone(stack.services, "moved.example.")
+    stack.wait_for(zone.id, Status.ACTIVE)
+    add_target(stack.database, stack, "new-target")
+    with stack.database.write() as session:
+        session.execute(
+            update(PoolTarget)
+            .where(PoolTarget.id == "old-target")
+            .values(retired=True, options={"host": "192.0.2.99", "port": 53})
+        )
+        session.execute(update(Zone).where(Zone.id == zone.id).values(status=Status.PENDING))
+    stack.reconciler.zone_changed(zone.id)
+    stack.wait_for(zone.id, Status.ACTIVE)
+    deadline = time.monotonic() + 5
+    while True:
+        with stack.database.read() as session:
+            if session.get(PoolTarget, "old-target") is None:
+                break
+        assert time.monotonic() < deadline, "the retired target was not deleted"
+        time.sleep(0.01)
+    calls = [(op, target) for op, target, name, _ in witness.calls if name == "moved.example."]
+    assert ("remove", "old-target") in calls
+    assert ("ensure", "new-target") in calls
+
+
+def test_rounds_need_no_work_once_converged(
+    stack_factory: Callable[..., Stack],
+) -> None:
+    stack = stack_factory()
+    zone = make_zone(stack.services, "still.example.")
+    stack.wait_for(zone.id, Status.ACTIVE)
+    rounds = stack.reconciler.rounds
+    time.sleep(0.5)
+    assert stack.reconciler.rounds == rounds
