@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, text, update
 from sqlalchemy.engine import make_url
 
 from zonefleet.api.app import create_app
@@ -24,7 +24,23 @@ from zonefleet.cli import assembly
 from zonefleet.settings import Settings, load_settings
 from zonefleet.storage import migrate
 from zonefleet.storage.database import Database
-from zonefleet.storage.models import JournalEntry, Quota, Record, Recordset, Zone
+from zonefleet.storage.models import (
+    DEFAULT_POOL_ID,
+    JournalEntry,
+    Pool,
+    PoolAlsoNotify,
+    PoolNameserver,
+    PoolNsRecord,
+    PoolTarget,
+    Quota,
+    Record,
+    Recordset,
+    TsigKey,
+    Zone,
+    ZoneEvent,
+    ZoneNameserver,
+    ZoneTarget,
+)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get(
@@ -117,9 +133,25 @@ def _migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 def _empty(database: Database) -> None:
+    """Back to the freshly migrated state: no zones, keys or extra pools; the default pool
+    as `db upgrade` made it."""
     with database.write() as session:
-        for model in (JournalEntry, Record, Recordset, Zone, Quota):
+        for model in (
+            ZoneEvent, ZoneTarget, ZoneNameserver, JournalEntry, Record, Recordset, Zone, Quota,
+            PoolTarget, PoolNameserver, PoolAlsoNotify, TsigKey,
+        ):  # fmt: skip
             session.execute(delete(model))
+        session.execute(delete(PoolNsRecord))
+        session.execute(delete(Pool).where(Pool.id != DEFAULT_POOL_ID))
+        session.execute(
+            update(Pool)
+            .where(Pool.id == DEFAULT_POOL_ID)
+            .values(description="Default pool", attributes={}, threshold_percentage=100,
+                    catalog_zone=None)
+        )  # fmt: skip
+        session.add(
+            PoolNsRecord(pool_id=DEFAULT_POOL_ID, hostname="ns1.zonefleet.test.", priority=1)
+        )
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "mariadb"])

@@ -190,3 +190,33 @@ class ServiceUnavailableError(ZonefleetError):
     code = 503
     error_type = "service_unavailable"
     default_message = "The service is temporarily unavailable; retry later"
+
+
+class InvalidPoolsError(InvalidObjectError):
+    """pools.yaml, or applying it, failed; each reason's `path` names the key.
+
+    Paths start at the top-level list, called ``pools``: ``("pools", 0, "targets", 1)``.
+    """
+
+    error_type = "invalid_pools"
+
+    def __init__(self, reasons: Sequence[FieldError]) -> None:
+        super().__init__(reasons, "The pools definition is invalid")
+
+
+class PoolInUseError(BadRequestError):
+    error_type = "pool_in_use"
+
+
+class TsigKeyNotFound(NotFound):
+    error_type = "tsigkey_not_found"
+    default_message = "Could not find TsigKey"
+
+
+class DuplicateTsigKeyError(DuplicateError):
+    error_type = "duplicate_tsigkey"
+    default_message = "Duplicate TsigKey"
+
+
+class TsigKeyInUseError(BadRequestError):
+    error_type = "tsigkey_in_use"

@@ -1,19 +1,19 @@
-"""`zonefleet` subcommands: serve, db upgrade|current, config sample."""
+"""`zonefleet` subcommands: serve, db upgrade|current, config sample, pool, tsigkey."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import uvicorn
 from rich.console import Console
 
-from zonefleet.api.app import create_app
-from zonefleet.cli import assembly
+from zonefleet.cli import assembly, pools, tsigkeys
+from zonefleet.cli.serve import serve_all
 from zonefleet.settings import Settings, SettingsError, load_settings, sample
 from zonefleet.storage import migrate
 
@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
         dest="config_command", required=True
     )
     config.add_parser("sample", help="print every option with its description")
+    pools.register(commands)
+    tsigkeys.register(commands)
     return parser
 
 
@@ -52,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "db":
         return _db(settings, args.db_command)
+    if args.command == "pool":
+        return pools.run(settings, args)
+    if args.command == "tsigkey":
+        return tsigkeys.run(settings, args)
     return _serve(settings)
 
 
@@ -78,11 +84,9 @@ def _serve(settings: Settings) -> int:
                 "[red]zonefleet: the schema is not current; run `zonefleet db upgrade`[/red]"
             )
             return 2
-        app = create_app(assembly.api_services(settings, db))
         # Everything built so far lives for the whole process: keep the collector off it.
         gc.freeze()
-        host, port = settings.api.bind
-        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+        asyncio.run(serve_all(settings, db))
     finally:
         db.dispose()
     return 0

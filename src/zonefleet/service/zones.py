@@ -107,6 +107,7 @@ class ZoneService:
         settings: ZoneSettings,
         quotas: QuotaPolicy,
         hints: ZoneHints | None = None,
+        *,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:

@@ -24,12 +24,16 @@ from zonefleet.storage.filters import Page, PageRequest, RecordsetFilter, ZoneFi
 from zonefleet.storage.models import (
     EPOCH,
     LIVE,
+    Action,
     JournalEntry,
     Pool,
+    PoolTarget,
     Quota,
     Record,
     Recordset,
+    TsigKey,
     Zone,
+    ZoneTarget,
 )
 
 M = TypeVar("M", Zone, Recordset)
@@ -123,6 +127,21 @@ class ZoneRepository:
             self.session.execute(
                 update(Zone).where(Zone.id.in_(zone_ids)).values(parent_zone_id=parent_zone_id)
             )
+
+    def live_in_pool(self, pool_id: str) -> Sequence[Zone]:
+        """Live zones of the pool not being deleted, locked, in id order (no lock cycles)."""
+        statement = (
+            select(Zone)
+            .where(Zone.pool_id == pool_id, Zone.deleted == LIVE, Zone.action != Action.DELETE)
+            .order_by(Zone.id)
+            .with_for_update()
+        )
+        return self.session.scalars(statement).all()
+
+    def count_in_pool(self, pool_id: str) -> int:
+        """Zones that still hold the pool: live ones and deleted ones not yet purged."""
+        statement = select(func.count()).where(Zone.pool_id == pool_id)
+        return self.session.scalar(statement) or 0
 
     def count_for_project(self, project_id: str) -> int:
         statement = select(func.count()).where(Zone.project_id == project_id, Zone.deleted == LIVE)
@@ -256,6 +275,47 @@ class PoolRepository:
     def get(self, pool_id: str) -> Pool | None:
         statement = select(Pool).options(joinedload(Pool.ns_records)).where(Pool.id == pool_id)
         return self.session.scalars(statement).unique().one_or_none()
+
+    def all(self, *, lock: bool = False) -> Sequence[Pool]:
+        """Every pool by name; `lock` holds them so two pool updates run one after the other."""
+        statement = select(Pool).order_by(Pool.name)
+        if lock:
+            statement = statement.with_for_update()
+        return self.session.scalars(statement).all()
+
+    def add(self, pool: Pool) -> None:
+        self.session.add(pool)
+
+    def delete(self, pool: Pool) -> None:
+        self.session.delete(pool)
+
+    def targets_in_use(self, target_ids: Sequence[str]) -> set[str]:
+        """The targets among `target_ids` that still have a zone's state on them."""
+        if not target_ids:
+            return set()
+        statement = select(ZoneTarget.target_id).where(ZoneTarget.target_id.in_(target_ids))
+        return set(self.session.scalars(statement.distinct()))
+
+    def retired_targets(self) -> Sequence[PoolTarget]:
+        return self.session.scalars(select(PoolTarget).where(PoolTarget.retired)).all()
+
+
+class TsigKeyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def all(self) -> Sequence[TsigKey]:
+        return self.session.scalars(select(TsigKey).order_by(TsigKey.name)).all()
+
+    def by_name(self, name: str) -> TsigKey | None:
+        return self.session.scalars(select(TsigKey).where(TsigKey.name == name)).one_or_none()
+
+    def add(self, key: TsigKey) -> None:
+        self.session.add(key)
+        self.session.flush()
+
+    def delete(self, key: TsigKey) -> None:
+        self.session.delete(key)
 
 
 class QuotaRepository:
