@@ -11,6 +11,7 @@ from zonefleet.api.context import request_context
 from zonefleet.api.paging import base_uri
 from zonefleet.errors import UnsupportedContentTypeError
 from zonefleet.service.context import RequestContext
+from zonefleet.service.propagation import PropagationService
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.zones import ZoneService
 from zonefleet.settings import ApiSettings
@@ -25,6 +26,7 @@ class ApiServices:
     database: Database
     zones: ZoneService
     recordsets: RecordsetService
+    propagation: PropagationService
 
 
 def services(request: Request) -> ApiServices:

@@ -119,6 +119,39 @@ class NameserverList(BaseModel):
     nameservers: list[Nameserver]
 
 
+class NameserverPropagation(BaseModel):
+    host: str
+    port: int
+    serial: int | None
+    state: str
+    last_error: str | None
+    since: str | None
+    checked_at: str | None
+
+
+class TargetPropagation(BaseModel):
+    id: str
+    type: str
+    description: str | None
+    present: bool
+    serial: int | None
+    attempts: int
+    last_error: str | None
+    since: str | None
+    next_attempt_at: str | None
+
+
+class PropagationOut(BaseModel):
+    zone_id: str
+    name: str
+    serial: int
+    status: str
+    action: str
+    nameservers: list[NameserverPropagation]
+    targets: list[TargetPropagation]
+    links: dict[str, str]
+
+
 class FieldErrorOut(BaseModel):
     path: list[str | int]
     message: str

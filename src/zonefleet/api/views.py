@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from zonefleet.service.propagation import Propagation
 from zonefleet.storage.models import Recordset, Zone
 
 
@@ -53,4 +54,42 @@ def recordset_view(recordset: Recordset, base: str) -> dict[str, Any]:
         "created_at": timestamp(recordset.created_at),
         "updated_at": timestamp(recordset.updated_at),
         "links": {"self": f"{base}v2/zones/{recordset.zone_id}/recordsets/{recordset.id}"},
+    }
+
+
+def propagation_view(found: Propagation, base: str) -> dict[str, Any]:
+    zone = found.zone
+    return {
+        "zone_id": zone.id,
+        "name": zone.name,
+        "serial": zone.serial,
+        "status": zone.status,
+        "action": zone.action,
+        "nameservers": [
+            {
+                "host": ns.host,
+                "port": ns.port,
+                "serial": ns.serial,
+                "state": ns.state,
+                "last_error": ns.last_error,
+                "since": timestamp(ns.since),
+                "checked_at": timestamp(ns.checked_at),
+            }
+            for ns in found.nameservers
+        ],
+        "targets": [
+            {
+                "id": target.id,
+                "type": target.type,
+                "description": target.description,
+                "present": target.present,
+                "serial": target.serial,
+                "attempts": target.attempts,
+                "last_error": target.last_error,
+                "since": timestamp(target.since),
+                "next_attempt_at": timestamp(target.next_attempt_at),
+            }
+            for target in found.targets
+        ],
+        "links": {"self": f"{base}v2/zones/{zone.id}/propagation"},
     }

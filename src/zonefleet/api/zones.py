@@ -1,4 +1,4 @@
-"""Routes of /v2/zones: create, list, show, update, delete, nameservers."""
+"""Routes of /v2/zones: create, list, show, update, delete, nameservers, propagation."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from zonefleet.api.paging import int_filter, list_body, list_params
 from zonefleet.api.responses import ERROR_RESPONSES, accepted
 from zonefleet.api.schemas import (
     NameserverList,
+    PropagationOut,
     ZoneCreateBody,
     ZoneList,
     ZoneOut,
     ZoneUpdateBody,
 )
-from zonefleet.api.views import zone_view
+from zonefleet.api.views import propagation_view, zone_view
 from zonefleet.errors import FieldError, InvalidObjectError
 from zonefleet.service.values import UNSET
 from zonefleet.service.zones import ZoneCreate, ZoneUpdate
@@ -109,3 +110,10 @@ def list_nameservers(zone_id: uuid.UUID, ctx: Context, svc: Services) -> JSONRes
     records = svc.zones.list_nameservers(ctx, str(zone_id))
     nameservers = [{"hostname": ns.hostname, "priority": ns.priority} for ns in records]
     return JSONResponse({"nameservers": nameservers})
+
+
+@router.get("/{zone_id}/propagation", response_model=PropagationOut)
+def show_propagation(zone_id: uuid.UUID, ctx: Context, svc: Services, base: Base) -> JSONResponse:
+    """Zonefleet's extension: what each target and nameserver holds of the zone."""
+    found = svc.propagation.get_propagation(ctx, str(zone_id))
+    return JSONResponse(propagation_view(found, base))

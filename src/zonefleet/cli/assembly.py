@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zonefleet.api.deps import ApiServices
 from zonefleet.bus.local import ZoneHints
+from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.zones import ZoneService
@@ -24,4 +25,5 @@ def api_services(settings: Settings, db: Database, hints: ZoneHints | None = Non
         database=db,
         zones=ZoneService(db, settings.zones, quotas, hints),
         recordsets=RecordsetService(db, settings.zones, quotas, hints),
+        propagation=PropagationService(db),
     )

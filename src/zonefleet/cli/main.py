@@ -7,12 +7,12 @@ import asyncio
 import gc
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
 
-from zonefleet.cli import assembly, pools, tsigkeys
+from zonefleet.cli import assembly, pools, tsigkeys, zones
 from zonefleet.cli.serve import serve_all
 from zonefleet.settings import Settings, SettingsError, load_settings, sample
 from zonefleet.storage import migrate
@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     config.add_parser("sample", help="print every option with its description")
     pools.register(commands)
     tsigkeys.register(commands)
+    zones.register(commands)
     return parser
 
 
@@ -52,13 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    if args.command == "db":
-        return _db(settings, args.db_command)
-    if args.command == "pool":
-        return pools.run(settings, args)
-    if args.command == "tsigkey":
-        return tsigkeys.run(settings, args)
-    return _serve(settings)
+    commands: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "db": lambda settings, args: _db(settings, args.db_command),
+        "pool": pools.run,
+        "tsigkey": tsigkeys.run,
+        "zone": zones.run,
+        "serve": lambda settings, _: _serve(settings),
+    }
+    return commands[args.command](settings, args)
 
 
 def _db(settings: Settings, command: str) -> int:
