@@ -2,7 +2,17 @@
 # Installs the Debian packages of the nameservers the suite runs for real
 # (BIND9 and its tools). Services are kept from starting on install by a
 # policy-rc.d that exits 101, so nothing takes port 53: tests start their own.
+# Also puts 127.0.0.2 and 127.0.0.3 on lo: named listens only on addresses an
+# interface carries, and the tests run a second nameserver on 127.0.0.2.
 set -euo pipefail
+
+add_loopback_addresses() {
+  [ "$(id -u)" = 0 ] && command -v ip >/dev/null || return 0
+  for address in 127.0.0.2 127.0.0.3; do
+    ip -4 addr show dev lo | grep -q "inet $address/" || ip addr add "$address/32" dev lo
+  done
+}
+trap add_loopback_addresses EXIT
 
 needed=()
 command -v named >/dev/null || needed+=(bind9)

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, delete, text, update
 from sqlalchemy.engine import make_url
 
+from tests.stack import FAST, Stack, clear_pool_state, start_stack
 from zonefleet.api.app import create_app
 from zonefleet.api.deps import ApiServices
 from zonefleet.cli import assembly
@@ -183,3 +184,23 @@ def client(sqlite_database: Database, tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(build_services(make_settings(tmp_path), sqlite_database))
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def stack_factory(sqlite_database: Database, tmp_path: Path) -> Iterator[Callable[..., Stack]]:
+    stacks: list[Stack] = []
+
+    def factory(**env: str) -> Stack:
+        stack = start_stack(sqlite_database, make_settings(tmp_path, **{**FAST, **env}))
+        stacks.append(stack)
+        return stack
+
+    yield factory
+    for stack in stacks:
+        stack.stop()
+    clear_pool_state(sqlite_database)
+
+
+@pytest.fixture
+def stack(stack_factory: Callable[..., Stack]) -> Stack:
+    return stack_factory()

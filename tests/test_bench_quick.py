@@ -1,9 +1,10 @@
-"""The benchmark's quick mode runs in the suite, so bench/api.py cannot rot."""
+"""The benchmarks' quick modes run in the suite, so bench/ cannot rot."""
 
 from __future__ import annotations
 
 import pytest
 
+from bench import propagation
 from bench.api import main
 
 
@@ -13,3 +14,13 @@ def test_bench_quick_mode_runs_against_a_real_server(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "recordset creates" in out
     assert "zone creates" in out
+
+
+@pytest.mark.slow
+def test_propagation_bench_quick_mode_runs_against_real_bind(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert propagation.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "recordset write → BIND serves it" in out
+    assert "AXFR warm" in out

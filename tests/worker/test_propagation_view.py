@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.service.factories import make_zone
-from tests.worker.conftest import Stack
+from tests.stack import Stack
 from zonefleet.api.app import create_app
 from zonefleet.cli.main import main
 from zonefleet.storage.models import Status

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.service.factories import ctx, make_zone, rs_request, zone_request
-from tests.worker.conftest import Stack
+from tests.stack import Stack
 from tests.worker.witness import WitnessBackend
 from zonefleet.backends import base
 from zonefleet.errors import ZoneNotFound

@@ -18,8 +18,8 @@ class NotifyRefusedError(Exception):
 
 def notify_message(zone: dns.name.Name, tsig: dns.tsig.Key | None = None) -> dns.message.Message:
     message = dns.message.make_query(zone, dns.rdatatype.SOA)
+    message.flags = dns.flags.AA  # RFC 1996: AA set, RD clear; the opcode bits are set next
     message.set_opcode(dns.opcode.NOTIFY)
-    message.flags = dns.flags.AA
     if tsig is not None:
         message.use_tsig(tsig)
     return message

@@ -1,19 +1,18 @@
-"""A running mdns and reconciler in one event-loop thread, with services that wake it."""
+"""A running mdns and reconciler in one event-loop thread, with services that wake it.
+
+The fixtures `stack_factory` and `stack` (tests/conftest.py) start one per test.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import delete, select
 
-from tests.conftest import build_services, make_settings
 from zonefleet.api.deps import ApiServices
 from zonefleet.bus.local import LocalBus
 from zonefleet.cli import assembly
@@ -123,26 +122,3 @@ def clear_pool_state(database: Database) -> None:
         for model in (ZoneEvent, ZoneNameserver, ZoneTarget, PoolAlsoNotify, PoolNameserver):
             session.execute(delete(model))
         session.execute(delete(PoolTarget).where(PoolTarget.pool_id == DEFAULT_POOL_ID))
-
-
-@pytest.fixture
-def stack_factory(sqlite_database: Database, tmp_path: Path) -> Iterator[Callable[..., Stack]]:
-    stacks: list[Stack] = []
-
-    def factory(**env: str) -> Stack:
-        stack = start_stack(sqlite_database, make_settings(tmp_path, **{**FAST, **env}))
-        stacks.append(stack)
-        return stack
-
-    yield factory
-    for stack in stacks:
-        stack.stop()
-    clear_pool_state(sqlite_database)
-
-
-@pytest.fixture
-def stack(stack_factory: Callable[..., Stack]) -> Stack:
-    return stack_factory()
-
-
-__all__ = ["Stack", "build_services"]

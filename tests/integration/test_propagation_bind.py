@@ -1,0 +1,177 @@
+"""The whole chain against real BIND9: API write → worker → rndc/NOTIFY → BIND transfers
+from mdns → BIND answers. BIND's own answers (dnspython queries) are the evidence."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import pytest
+from sqlalchemy import select
+
+from tests.integration.conftest import NamedFactory, served_serial, wait_for_serial
+from tests.integration.named import Named
+from tests.service.factories import ctx, make_zone, rs_request
+from tests.stack import Stack
+from zonefleet.pools.load import parse_pools
+from zonefleet.service.pools import PoolService
+from zonefleet.service.recordsets import RecordsetUpdate
+from zonefleet.storage.models import Status, ZoneEvent
+
+
+def load_pool(stack: Stack, servers: Sequence[Named]) -> None:
+    """The default pool: each named a bind9 target and a nameserver, mdns their master."""
+    mdns = stack.mdns.address
+    targets = "".join(
+        f"""
+    - type: bind9
+      description: {named.host}:{named.port}
+      masters: [{{host: {mdns.host}, port: {mdns.port}}}]
+      options:
+        host: {named.host}
+        port: {named.port}
+        rndc_host: {named.host}
+        rndc_port: {named.rndc_port}
+        rndc_key_file: {named.rndc_key_file}
+        rndc_timeout: 3
+        notify_timeout: 1"""
+        for named in servers
+    )
+    nameservers = "".join(
+        f"\n    - {{host: {named.host}, port: {named.port}}}" for named in servers
+    )
+    text = f"""
+- name: default
+  description: BIND pool for tests
+  ns_records:
+    - {{hostname: ns1.zonefleet.test., priority: 1}}
+  nameservers:{nameservers}
+  targets:{targets}
+"""
+    PoolService(stack.database).update_pools(parse_pools(text))
+
+
+def answer(named: Named, name: str, rdtype: str) -> dns.message.Message:
+    query = dns.message.make_query(name, rdtype)
+    return dns.query.udp(query, named.host, port=named.port, timeout=2)
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 10, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def bind(named_factory: NamedFactory) -> Named:
+    return named_factory()
+
+
+@pytest.fixture
+def bind_stack(stack_factory: Callable[..., Stack], bind: Named) -> Stack:
+    stack = stack_factory(ZONEFLEET_WORKER__POLL_TIMEOUT="2", ZONEFLEET_WORKER__QUERY_TIMEOUT="0.3")
+    load_pool(stack, [bind])
+    return stack
+
+
+def test_every_change_reaches_bind_and_only_then_shows_active(
+    bind_stack: Stack, bind: Named
+) -> None:
+    services = bind_stack.services
+    zone = make_zone(services, "example.org.")
+    active = bind_stack.wait_for(zone.id, Status.ACTIVE)
+    assert served_serial(bind.host, bind.port, dns.name.from_text("example.org.")) == active.serial
+    assert "example.org" in bind.added_zones()
+
+    www = services.recordsets.create_recordset(
+        ctx(), zone.id, rs_request("www.example.org.", "A", "192.0.2.10")
+    )
+    wait_until(lambda: answer(bind, "www.example.org.", "A").answer != [], what="BIND to serve www")
+    assert answer(bind, "www.example.org.", "A").answer[0][0].address == "192.0.2.10"
+    bind_stack.wait_for(zone.id, Status.ACTIVE)
+
+    services.recordsets.update_recordset(
+        ctx(), zone.id, www.id, RecordsetUpdate(records=["192.0.2.11", "192.0.2.12"])
+    )
+    wait_until(
+        lambda: len(answer(bind, "www.example.org.", "A").answer[:1][0] if answer(
+            bind, "www.example.org.", "A").answer else []) == 2,
+        what="BIND to serve the update",
+    )  # fmt: skip
+    services.recordsets.delete_recordset(ctx(), zone.id, www.id)
+    wait_until(
+        lambda: answer(bind, "www.example.org.", "A").rcode() == dns.rcode.NXDOMAIN,
+        what="BIND to forget www",
+    )
+    final = bind_stack.wait_for(zone.id, Status.ACTIVE)
+    assert served_serial(bind.host, bind.port, dns.name.from_text("example.org.")) == final.serial
+
+
+def test_a_deleted_zone_leaves_bind(bind_stack: Stack, bind: Named) -> None:
+    zone = make_zone(bind_stack.services, "gone.example.")
+    bind_stack.wait_for(zone.id, Status.ACTIVE)
+    bind_stack.services.zones.delete_zone(ctx(), zone.id)
+    bind_stack.wait_for(zone.id, Status.DELETED)
+    assert answer(bind, "gone.example.", "SOA").rcode() == dns.rcode.REFUSED
+    assert "gone.example" not in bind.added_zones()
+
+
+def test_bind_down_turns_error_naming_it_and_bind_back_turns_active(
+    bind_stack: Stack, bind: Named
+) -> None:
+    zone = make_zone(bind_stack.services, "outage.example.")
+    bind_stack.wait_for(zone.id, Status.ACTIVE)
+    bind.stop()
+    bind_stack.services.recordsets.create_recordset(
+        ctx(), zone.id, rs_request("www.outage.example.", "A", "192.0.2.20")
+    )
+    assert bind_stack.zone(zone.id).status == Status.PENDING
+    error = bind_stack.wait_for(zone.id, Status.ERROR, timeout=20)
+    propagation = bind_stack.services.propagation.get_propagation(ctx(), zone.id)
+    [nameserver] = propagation.nameservers
+    assert (nameserver.host, nameserver.port, nameserver.state) == (
+        bind.host, bind.port, "UNREACHABLE",
+    )  # fmt: skip
+    [target] = propagation.targets
+    assert target.attempts >= 2 and str(bind.rndc_port) in (target.last_error or "")
+    with bind_stack.database.read() as session:
+        reasons = session.scalars(
+            select(ZoneEvent.detail).where(
+                ZoneEvent.zone_id == zone.id, ZoneEvent.event == "status ERROR"
+            )
+        ).all()
+    assert any(f"{bind.host}:{bind.port}" in (reason or "") for reason in reasons)
+    bind.start()
+    healed = bind_stack.wait_for(zone.id, Status.ACTIVE, timeout=20)
+    assert healed.serial == error.serial
+    wait_for_serial(bind.host, bind.port, dns.name.from_text("outage.example."), healed.serial)
+    assert answer(bind, "www.outage.example.", "A").answer[0][0].address == "192.0.2.20"
+
+
+def test_one_of_two_nameservers_down_keeps_the_zone_from_active(
+    stack_factory: Callable[..., Stack], named_factory: NamedFactory
+) -> None:
+    first, second = named_factory("127.0.0.1"), named_factory("127.0.0.2")
+    stack = stack_factory(ZONEFLEET_WORKER__POLL_TIMEOUT="1", ZONEFLEET_WORKER__QUERY_TIMEOUT="0.3")
+    load_pool(stack, [first, second])
+    zone = make_zone(stack.services, "pair.example.")
+    stack.wait_for(zone.id, Status.ACTIVE)
+    second.stop()
+    stack.services.recordsets.create_recordset(
+        ctx(), zone.id, rs_request("www.pair.example.", "A", "192.0.2.30")
+    )
+    wait_until(
+        lambda: answer(first, "www.pair.example.", "A").answer != [], what="the first to serve"
+    )
+    time.sleep(1.5)
+    assert stack.zone(zone.id).status in (Status.PENDING, Status.ERROR)
+    states = {
+        (ns.host, ns.state)
+        for ns in stack.services.propagation.get_propagation(ctx(), zone.id).nameservers
+    }
+    assert states == {("127.0.0.1", "SERVING"), ("127.0.0.2", "UNREACHABLE")}
