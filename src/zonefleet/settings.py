@@ -149,7 +149,9 @@ class WorkerSettings(_Section):
     )
     query_timeout: float = Field(1.0, gt=0, description="Seconds to wait for one SOA answer")
     poll_first_delay: float = Field(
-        0.002, gt=0, description="First wait before asking a nameserver again (doubles)"
+        0.002,
+        gt=0,
+        description="First wait before asking a nameserver again (grows by half each time)",
     )
     poll_max_delay: float = Field(0.5, gt=0, description="Longest wait between SOA checks")
     poll_timeout: float = Field(

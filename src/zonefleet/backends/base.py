@@ -8,6 +8,7 @@ mdns by AXFR/IXFR, and serial checks are the worker's, not the driver's.
 from __future__ import annotations
 
 import abc
+import functools
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import ClassVar
@@ -112,8 +113,13 @@ class Backend(abc.ABC):
             raise BackendError(f"NOTIFY to {options.host}:{options.port} failed: {exc}") from None
 
 
+@functools.cache
 def backend_class(kind: str) -> type[Backend]:
-    """The driver registered under `kind` in the zonefleet.backends entry points."""
+    """The driver registered under `kind` in the zonefleet.backends entry points.
+
+    Cached: scanning the installed distributions takes milliseconds, and the
+    worker asks on every round.
+    """
     for entry in entry_points(group=ENTRY_POINT_GROUP, name=kind):
         driver = entry.load()
         if isinstance(driver, type) and issubclass(driver, Backend):

@@ -37,11 +37,12 @@ class Answerer:
         """The response to the query's question, or to its name with `rdtype` instead."""
         response = dns.message.make_response(query)
         question = query.question[0]
-        zone = self.store.zone_for(question.name)
-        if zone is None:
-            response.set_rcode(dns.rcode.REFUSED)
-            return response
-        _Lookup(self.store, zone, response).run(question.name, rdtype or question.rdtype)
+        with self.store.reading():
+            zone = self.store.zone_for(question.name)
+            if zone is None:
+                response.set_rcode(dns.rcode.REFUSED)
+                return response
+            _Lookup(self.store, zone, response).run(question.name, rdtype or question.rdtype)
         return response
 
 

@@ -6,7 +6,9 @@ streams large transfers, and needs neither identity maps nor change tracking.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import dns.name
@@ -15,6 +17,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 from sqlalchemy import Select, case, exists, select
+from sqlalchemy.orm import Session
 
 from zonefleet.dns.names import name_text
 from zonefleet.storage.database import Database
@@ -52,10 +55,31 @@ class KeyRow:
 
 
 class ZoneStore:
-    """Read-only queries over storage, each in its own short read transaction."""
+    """Read-only queries over storage, each in its own short read transaction, or all in
+    one inside `reading()` (one answer's queries then cost one transaction)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._local = threading.local()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Run the queries made inside on this thread in one read transaction."""
+        with self.database.read() as session:
+            self._local.session = session
+            try:
+                yield
+            finally:
+                self._local.session = None
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        shared: Session | None = getattr(self._local, "session", None)
+        if shared is not None:
+            yield shared
+            return
+        with self.database.read() as session:
+            yield session
 
     def zone_for(self, qname: dns.name.Name) -> HostedZone | None:
         """The deepest served zone containing `qname` (zones being deleted are not served)."""
@@ -67,7 +91,7 @@ class ZoneStore:
         statement = select(Zone.id, Zone.pool_id, Zone.name, Zone.serial).where(
             Zone.name.in_(candidates), Zone.deleted == LIVE, Zone.action != Action.DELETE
         )
-        with self.database.read() as session:
+        with self._read() as session:
             rows = session.execute(statement).all()
         if not rows:
             return None
@@ -78,7 +102,7 @@ class ZoneStore:
         """Every RRset owned by one of `names` in the zone."""
         wanted = [name_text(name) for name in names]
         statement = _rrset_rows(zone.id).where(Recordset.name.in_(wanted)).order_by(Recordset.id)
-        with self.database.read() as session:
+        with self._read() as session:
             return list(_group(session.execute(statement)))
 
     def has_names_below(self, zone: HostedZone, name: dns.name.Name) -> bool:
@@ -89,7 +113,7 @@ class ZoneStore:
                 Recordset.zone_id == zone.id, Recordset.name.endswith(suffix, autoescape=True)
             )
         )
-        with self.database.read() as session:
+        with self._read() as session:
             return bool(session.scalar(statement))
 
     def transfer(self, zone_id: str) -> Iterator[dns.rrset.RRset]:

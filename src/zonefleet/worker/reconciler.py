@@ -2,7 +2,7 @@
 
 One round for a zone: claim its due targets, run the backend calls and NOTIFYs
 outside any transaction, write the results back, then ask every nameserver of
-the pool for the zone's SOA with a short doubling backoff until they all serve
+the pool for the zone's SOA with a short growing backoff until they all serve
 its serial (or the attempt's time runs out), and settle the zone's status.
 """
 
@@ -163,7 +163,7 @@ class Reconciler:
                 LOG.info("worker: also-notify %s for %s: %s", nameserver, plan.zone.name, exc)
 
     async def _poll(self, plan: Plan, *, patient: bool) -> dict[Nameserver, Served]:
-        """Ask until every nameserver serves the serial, with a doubling delay, or time runs out."""
+        """Ask until every nameserver serves the serial, with a growing delay, or time runs out."""
         settings = self.settings
         if plan.deleting and plan.name_reused:
             return {}  # the nameservers now serve the zone that took the name over
@@ -188,4 +188,5 @@ class Reconciler:
                 await asyncio.to_thread(self.ledger.settle, plan, served, final=False)
                 early_settled = True
             await asyncio.sleep(min(delay, remaining))
-            delay = min(delay * 2, settings.poll_max_delay)
+            # Gentle growth: a nameserver usually takes a few milliseconds, rarely seconds.
+            delay = min(delay * 1.5, settings.poll_max_delay)
