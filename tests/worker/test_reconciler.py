@@ -22,6 +22,7 @@ from zonefleet.storage.models import (
     PoolTarget,
     Status,
     Zone,
+    ZoneEvent,
     ZoneNameserver,
     ZoneTarget,
 )
@@ -209,3 +210,18 @@ def test_rounds_need_no_work_once_converged(
     rounds = stack.reconciler.rounds
     time.sleep(0.5)
     assert stack.reconciler.rounds == rounds
+
+
+def test_the_timeline_holds_the_api_write_with_its_request_id_then_the_worker_steps(
+    stack: Stack,
+) -> None:
+    zone = make_zone(stack.services, "timeline.example.")
+    stack.wait_for(zone.id, Status.ACTIVE)
+    with stack.database.read() as session:
+        events = session.scalars(
+            select(ZoneEvent).where(ZoneEvent.zone_id == zone.id).order_by(ZoneEvent.id)
+        ).all()
+    first = events[0]
+    assert (first.role, first.event, first.request_id) == ("api", "zone created", "req-test")
+    assert first.serial == zone.serial
+    assert [event.event for event in events][-1] == "status ACTIVE"

@@ -32,6 +32,7 @@ from zonefleet.errors import (
 from zonefleet.service.changes import ZoneChange, new_records, rrset_state
 from zonefleet.service.context import RequestContext
 from zonefleet.service.quotas import QuotaPolicy
+from zonefleet.service.timeline import api_write
 from zonefleet.service.values import UNSET, Unset
 from zonefleet.service.zones import MAX_TTL, refuse_if_deleting, visible_zone
 from zonefleet.settings import ZoneSettings
@@ -96,6 +97,7 @@ class RecordsetService:
             self.quotas.check(limits, "zone_recordsets", recordsets + 1)
             self.quotas.check(limits, "zone_records", records_in_zone + len(records))
             recordset = self._insert(repos, zone=zone, name=name, request=request, records=records)
+            api_write(repos, ctx, zone, "recordset created", f"{recordset.name} {recordset.type}")
         self.hints.zone_changed(zone_id)
         return recordset
 
@@ -150,6 +152,9 @@ class RecordsetService:
                 others = repos.recordsets.counts_in_zone(zone.id)[1] - len(recordset.records)
                 self.quotas.check(limits, "zone_records", others + len(records))
             changed = self._apply_update(repos, zone, recordset, request, records)
+            if changed:
+                detail = f"{recordset.name} {recordset.type}"
+                api_write(repos, ctx, zone, "recordset updated", detail)
         if changed:
             self.hints.zone_changed(zone_id)
         return recordset
@@ -169,6 +174,7 @@ class RecordsetService:
             recordset.status, recordset.action = Status.PENDING, Action.DELETE
             recordset.serial = zone.serial
             repos.recordsets.delete(recordset)
+            api_write(repos, ctx, zone, "recordset deleted", f"{recordset.name} {recordset.type}")
         self.hints.zone_changed(zone_id)
         return recordset
 

@@ -36,6 +36,7 @@ from zonefleet.errors import (
 from zonefleet.service.changes import ZoneChange, new_records, rrset_state, soa_fields
 from zonefleet.service.context import RequestContext
 from zonefleet.service.quotas import QuotaPolicy
+from zonefleet.service.timeline import api_write
 from zonefleet.service.values import UNSET, Unset
 from zonefleet.settings import ZoneSettings
 from zonefleet.storage.database import Database
@@ -141,6 +142,7 @@ class ZoneService:
                     previous_serial=previous_serial,
                 )  # fmt: skip
                 self._adopt_subzones(repos, zone, below)
+                api_write(repos, ctx, zone, "zone created", zone.name)
         except IntegrityError:
             raise DuplicateZoneError() from None
         self.hints.zone_changed(zone.id)
@@ -184,6 +186,7 @@ class ZoneService:
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             refuse_if_deleting(zone)
             self._apply_update(repos, zone, request)
+            api_write(repos, ctx, zone, "zone updated", zone.name)
         self.hints.zone_changed(zone.id)
         return zone
 
@@ -201,6 +204,7 @@ class ZoneService:
             zone.status = Status.PENDING
             zone.version += 1
             zone.updated_at = utcnow()
+            api_write(repos, ctx, zone, "zone deleted", zone.name)
         self.hints.zone_changed(zone.id)
         return zone
 
