@@ -273,3 +273,21 @@ def test_nameservers_come_from_the_pool(services: ApiServices) -> None:
     zone = make_zone(services)
     found = services.zones.list_nameservers(ctx(), zone.id)
     assert [(ns.hostname, ns.priority) for ns in found] == [("ns1.zonefleet.test.", 1)]
+
+
+def test_a_name_being_deleted_can_be_created_again_above_the_old_serial(
+    services: ApiServices,
+) -> None:
+    old = make_zone(services, "again.example.")
+    services.zones.delete_zone(ctx(), old.id)
+    new = services.zones.create_zone(ctx(), zone_request("again.example."))
+    assert new.id != old.id
+    assert new.serial > old.serial
+    with pytest.raises(ZoneNotFound):
+        services.zones.get_zone(ctx(), old.id)
+    with services.database.read() as session:
+        released = session.get(Zone, old.id)
+        assert released is not None
+        assert (released.deleted, released.action) == (old.id, "DELETE")
+    with pytest.raises(DuplicateZoneError):
+        services.zones.create_zone(ctx(), zone_request("again.example."))
