@@ -225,3 +225,21 @@ def test_the_timeline_holds_the_api_write_with_its_request_id_then_the_worker_st
     assert (first.role, first.event, first.request_id) == ("api", "zone created", "req-test")
     assert first.serial == zone.serial
     assert [event.event for event in events][-1] == "status ACTIVE"
+
+
+def test_a_change_to_a_held_zone_sends_one_notify_per_target(
+    stack: Stack, witness: type[WitnessBackend]
+) -> None:
+    add_target(stack.database, stack, "t1")
+    zone = make_zone(stack.services, "notify.example.")
+    stack.wait_for(zone.id, Status.ACTIVE)
+    before = witness.operations("notify.example.")
+    for index in range(3):
+        stack.services.recordsets.create_recordset(
+            ctx(), zone.id, rs_request(f"h{index}.notify.example.", "A", "192.0.2.1")
+        )
+        stack.wait_for(zone.id, Status.ACTIVE)
+    time.sleep(0.1)
+    after = witness.operations("notify.example.")[len(before) :]
+    assert after.count("refresh") == 3, after
+    assert "ensure" not in after
