@@ -204,3 +204,12 @@ def stack_factory(sqlite_database: Database, tmp_path: Path) -> Iterator[Callabl
 @pytest.fixture
 def stack(stack_factory: Callable[..., Stack]) -> Stack:
     return stack_factory()
+
+
+@pytest.fixture
+def engine_stack(database: Database, tmp_path: Path) -> Iterator[Stack]:
+    """mdns and the worker over each engine (SKIP LOCKED claims on PostgreSQL and MariaDB)."""
+    stack = start_stack(database, make_settings(tmp_path, **FAST))
+    yield stack
+    stack.stop()
+    clear_pool_state(database)

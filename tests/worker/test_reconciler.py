@@ -243,3 +243,23 @@ def test_a_change_to_a_held_zone_sends_one_notify_per_target(
     after = witness.operations("notify.example.")[len(before) :]
     assert after.count("refresh") == 3, after
     assert "ensure" not in after
+
+
+def test_create_change_and_delete_converge_on_every_engine(
+    engine_stack: Stack, witness: type[WitnessBackend]
+) -> None:
+    stack = engine_stack
+    add_target(stack.database, stack, "t-engine")
+    zone = make_zone(stack.services, "engine.example.")
+    stack.wait_for(zone.id, Status.ACTIVE)
+    stack.services.recordsets.create_recordset(
+        ctx(), zone.id, rs_request("www.engine.example.", "A", "192.0.2.1")
+    )
+    active = stack.wait_for(zone.id, Status.ACTIVE)
+    with stack.database.read() as session:
+        row = session.get(ZoneTarget, (zone.id, "t-engine"))
+        assert row is not None
+        assert (row.present, row.serial, row.lease_owner) == (True, active.serial, None)
+    stack.services.zones.delete_zone(ctx(), zone.id)
+    stack.wait_for(zone.id, Status.DELETED)
+    assert witness.operations("engine.example.")[-1] == "remove"
