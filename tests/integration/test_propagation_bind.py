@@ -23,7 +23,7 @@ from zonefleet.service.recordsets import RecordsetUpdate
 from zonefleet.storage.models import Status, ZoneEvent
 
 
-def load_pool(stack: Stack, servers: Sequence[Named]) -> None:
+def load_pool(stack: Stack, servers: Sequence[Named], threshold: int = 100) -> None:
     """The default pool: each named a bind9 target and a nameserver, mdns their master."""
     mdns = stack.mdns.address
     targets = "".join(
@@ -47,6 +47,7 @@ def load_pool(stack: Stack, servers: Sequence[Named]) -> None:
     text = f"""
 - name: default
   description: BIND pool for tests
+  threshold_percentage: {threshold}
   ns_records:
     - {{hostname: ns1.zonefleet.test., priority: 1}}
   nameservers:{nameservers}
@@ -175,3 +176,30 @@ def test_one_of_two_nameservers_down_keeps_the_zone_from_active(
         for ns in stack.services.propagation.get_propagation(ctx(), zone.id).nameservers
     }
     assert states == {("127.0.0.1", "SERVING"), ("127.0.0.2", "UNREACHABLE")}
+
+
+def test_below_the_threshold_a_lagging_nameserver_stays_visible(
+    stack_factory: Callable[..., Stack], named_factory: NamedFactory
+) -> None:
+    first, second = named_factory("127.0.0.1"), named_factory("127.0.0.2")
+    stack = stack_factory(ZONEFLEET_WORKER__POLL_TIMEOUT="1", ZONEFLEET_WORKER__QUERY_TIMEOUT="0.3")
+    load_pool(stack, [first, second], threshold=50)
+    zone = make_zone(stack.services, "half.example.")
+    stack.wait_for(zone.id, Status.ACTIVE)
+    second.stop()
+    stack.services.recordsets.create_recordset(
+        ctx(), zone.id, rs_request("www.half.example.", "A", "192.0.2.40")
+    )
+    active = stack.wait_for(zone.id, Status.ACTIVE)
+    assert answer(first, "www.half.example.", "A").answer[0][0].address == "192.0.2.40"
+    wait_until(
+        lambda: (
+            {
+                (ns.host, ns.state)
+                for ns in stack.services.propagation.get_propagation(ctx(), zone.id).nameservers
+            }
+            == {("127.0.0.1", "SERVING"), ("127.0.0.2", "UNREACHABLE")}
+        ),
+        what="the propagation view to show the lagging nameserver",
+    )
+    assert stack.zone(zone.id).serial == active.serial
