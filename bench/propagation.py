@@ -39,7 +39,7 @@ from bench.server import (
     upgrade_schema,
     zonefleet_command,
 )
-from tests.integration.named import Named
+from tests.integration.named import Named, bind_pool_yaml
 from zonefleet.service.changes import record_hash
 from zonefleet.storage.models import Action, Record, Recordset, Status, Zone
 
@@ -177,25 +177,6 @@ def bump_serial(connection: Connection, zone_id: str, serial: int) -> None:
     connection.execute(update(Zone).where(Zone.id == zone_id).values(serial=serial))
 
 
-def pools_yaml(named: Named, mdns_port: int) -> str:
-    return f"""
-- name: default
-  description: benchmark pool
-  ns_records: [{{hostname: ns1.zonefleet.invalid., priority: 1}}]
-  nameservers: [{{host: {named.host}, port: {named.port}}}]
-  targets:
-    - type: bind9
-      description: BIND9 under test
-      masters: [{{host: 127.0.0.1, port: {mdns_port}}}]
-      options:
-        host: {named.host}
-        port: {named.port}
-        rndc_host: {named.host}
-        rndc_port: {named.rndc_port}
-        rndc_key_file: {named.rndc_key_file}
-"""
-
-
 def measure(sizes: Sizes, workdir: Path) -> dict[str, float]:
     values: dict[str, float] = {}
     with ExitStack() as stack:
@@ -212,7 +193,7 @@ def measure(sizes: Sizes, workdir: Path) -> dict[str, float]:
         }
         upgrade_schema(env)
         pools = workdir / "pools.yaml"
-        pools.write_text(pools_yaml(named, mdns_port))
+        pools.write_text(bind_pool_yaml([named], "127.0.0.1", mdns_port))
         load_pools(env, pools)
         server = stack.enter_context(serving(env, workdir))
         api = stack.enter_context(httpx2.Client(base_url=server.base_url, timeout=TIMEOUT))

@@ -81,6 +81,8 @@ def environment(database_url: str, workdir: Path, port: int) -> dict[str, str]:
     env |= {
         "ZONEFLEET_DATABASE__URL": database_url,
         "ZONEFLEET_API__BIND": f"127.0.0.1:{port}",
+        # mdns on a port of its own, so runs beside tests or another server never collide.
+        "ZONEFLEET_MDNS__BIND": f"127.0.0.1:{free_port()}",
         "ZONEFLEET_DATA_DIR": str(workdir / "data"),
         "ZONEFLEET_LOG_LEVEL": "WARNING",
         # 1,000 zones per project are loaded; the per-zone recordset quotas stay at their

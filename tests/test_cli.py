@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import dns.message
+import dns.query
 import httpx2 as httpx
 import pytest
 
@@ -63,11 +65,12 @@ def test_serve_refuses_an_unmigrated_server_database(
 
 
 def test_serve_runs_the_embedded_default(tmp_path: Path) -> None:
-    port = free_port()
+    port, mdns_port = free_port(), free_port()
     env = {
         **os.environ,
         "ZONEFLEET_DATA_DIR": str(tmp_path),
         "ZONEFLEET_API__BIND": f"127.0.0.1:{port}",
+        "ZONEFLEET_MDNS__BIND": f"127.0.0.1:{mdns_port}",
         "ZONEFLEET_LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen([ZONEFLEET, "serve"], env=env)
@@ -88,6 +91,14 @@ def test_serve_runs_the_embedded_default(tmp_path: Path) -> None:
         assert created.status_code == 202
         listed = httpx.get(f"{base}/v2/zones").json()
         assert [z["name"] for z in listed["zones"]] == ["served.example."]
+        # mdns and the worker run in the same process: mdns answers, the zone goes ACTIVE.
+        query = dns.message.make_query("served.example.", "SOA")
+        answer = dns.query.udp(query, "127.0.0.1", port=mdns_port, timeout=2)
+        assert answer.answer[0][0].serial == created.json()["serial"]
+        zone_url = f"{base}/v2/zones/{created.json()['id']}"
+        while httpx.get(zone_url).json()["status"] != "ACTIVE":
+            assert time.monotonic() < deadline + 10, "the zone never went ACTIVE"
+            time.sleep(0.05)
     finally:
         process.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then re-raises the signal it caught

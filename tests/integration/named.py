@@ -260,3 +260,37 @@ controls {{
     def _fail(self, message: str) -> NoReturn:
         tail = "".join(self.log().splitlines(keepends=True)[-30:])
         pytest.fail(f"{message}\n--- {self.log_path} ---\n{tail}")
+
+
+def bind_pool_yaml(
+    servers: Sequence[Named], mdns_host: str, mdns_port: int, *, threshold: int = 100
+) -> str:
+    """A pools.yaml whose default pool has each named as a bind9 target and a nameserver,
+    all transferring from mdns at `mdns_host:mdns_port`."""
+    targets = "".join(
+        f"""
+    - type: bind9
+      description: {named.host}:{named.port}
+      masters: [{{host: {mdns_host}, port: {mdns_port}}}]
+      options:
+        host: {named.host}
+        port: {named.port}
+        rndc_host: {named.host}
+        rndc_port: {named.rndc_port}
+        rndc_key_file: {named.rndc_key_file}
+        rndc_timeout: 3
+        notify_timeout: 1"""
+        for named in servers
+    )
+    nameservers = "".join(
+        f"\n    - {{host: {named.host}, port: {named.port}}}" for named in servers
+    )
+    return f"""
+- name: default
+  description: BIND 9 under test
+  threshold_percentage: {threshold}
+  ns_records:
+    - {{hostname: ns1.zonefleet.test., priority: 1}}
+  nameservers:{nameservers}
+  targets:{targets}
+"""

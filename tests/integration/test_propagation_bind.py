@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration.conftest import NamedFactory, served_serial, wait_for_serial
-from tests.integration.named import Named
+from tests.integration.named import Named, bind_pool_yaml
 from tests.service.factories import ctx, make_zone, rs_request
 from tests.stack import Stack
 from zonefleet.pools.load import parse_pools
@@ -26,33 +26,7 @@ from zonefleet.storage.models import Status, ZoneEvent
 def load_pool(stack: Stack, servers: Sequence[Named], threshold: int = 100) -> None:
     """The default pool: each named a bind9 target and a nameserver, mdns their master."""
     mdns = stack.mdns.address
-    targets = "".join(
-        f"""
-    - type: bind9
-      description: {named.host}:{named.port}
-      masters: [{{host: {mdns.host}, port: {mdns.port}}}]
-      options:
-        host: {named.host}
-        port: {named.port}
-        rndc_host: {named.host}
-        rndc_port: {named.rndc_port}
-        rndc_key_file: {named.rndc_key_file}
-        rndc_timeout: 3
-        notify_timeout: 1"""
-        for named in servers
-    )
-    nameservers = "".join(
-        f"\n    - {{host: {named.host}, port: {named.port}}}" for named in servers
-    )
-    text = f"""
-- name: default
-  description: BIND pool for tests
-  threshold_percentage: {threshold}
-  ns_records:
-    - {{hostname: ns1.zonefleet.test., priority: 1}}
-  nameservers:{nameservers}
-  targets:{targets}
-"""
+    text = bind_pool_yaml(servers, mdns.host, mdns.port, threshold=threshold)
     PoolService(stack.database).update_pools(parse_pools(text))
 
 

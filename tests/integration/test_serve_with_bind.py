@@ -22,7 +22,7 @@ import pytest
 from bench.server import environment, free_port, serving, upgrade_schema, zonefleet_command
 from tests.clients.conftest import NOAUTH, without_os_variables
 from tests.integration.conftest import NamedFactory
-from tests.integration.named import Named
+from tests.integration.named import Named, bind_pool_yaml
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
 OPENSTACK = str(Path(zonefleet_command()).with_name("openstack"))
@@ -57,16 +57,7 @@ def test_the_openstack_cli_writes_and_bind_answers(
     }
     upgrade_schema(env)
     pools = tmp_path / "pools.yaml"
-    pools.write_text(f"""
-- name: default
-  ns_records: [{{hostname: ns1.zonefleet.test., priority: 1}}]
-  nameservers: [{{host: {named.host}, port: {named.port}}}]
-  targets:
-    - type: bind9
-      masters: [{{host: 127.0.0.1, port: {mdns_port}}}]
-      options: {{host: {named.host}, port: {named.port}, rndc_host: {named.host},
-                 rndc_port: {named.rndc_port}, rndc_key_file: {named.rndc_key_file}}}
-""")
+    pools.write_text(bind_pool_yaml([named], "127.0.0.1", mdns_port))
     loaded = subprocess.run(
         [zonefleet_command(), "pool", "update", "--file", str(pools)],
         env=env, capture_output=True, text=True, timeout=60, check=False,

@@ -5,22 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from zonefleet.cli import assembly
-from zonefleet.errors import InvalidObjectError, ZonefleetError
+from zonefleet.cli.operator import err, out, with_database
 from zonefleet.pools.diff import Kind, PoolsDiff
 from zonefleet.pools.load import dump_pools, load_pools
-from zonefleet.pools.schema import PoolDefinition, key_path
+from zonefleet.pools.schema import PoolDefinition
 from zonefleet.service.pools import PoolService
 from zonefleet.settings import Settings
-from zonefleet.storage import migrate
 from zonefleet.storage.database import Database
-
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 MARKS = {Kind.ADDED: "[green]+", Kind.REMOVED: "[red]-", Kind.CHANGED: "[yellow]~"}
 
@@ -39,41 +33,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    database = open_database(settings)
-    if database is None:
-        return 2
-    try:
+    def action(database: Database) -> int:
         service = PoolService(database)
         if args.pool_command == "update":
             return _update(settings, service, args)
         _show(service.list_pools(), args.format)
         return 0
-    except ZonefleetError as exc:
-        print_error(exc)
-        return 2
-    finally:
-        database.dispose()
 
-
-def open_database(settings: Settings) -> Database | None:
-    """The database at the current schema (SQLite is brought to it, as `serve` does)."""
-    database = assembly.database(settings)
-    if database.dialect == "sqlite":
-        migrate.upgrade(database, settings.pools.default_ns_hostname)
-    elif migrate.current_revision(database) != migrate.head_revision():
-        err.print("[red]zonefleet: the schema is not current; run `zonefleet db upgrade`")
-        database.dispose()
-        return None
-    return database
-
-
-def print_error(exc: ZonefleetError) -> None:
-    if isinstance(exc, InvalidObjectError):
-        err.print(f"[red]zonefleet: {escape(exc.message or exc.error_type)}:")
-        for reason in exc.reasons:
-            err.print(f"  {escape(key_path(reason.path))}: {escape(reason.message)}")
-    else:
-        err.print(f"[red]zonefleet: {escape(exc.message or exc.error_type)}")
+    return with_database(settings, action)
 
 
 def _update(settings: Settings, service: PoolService, args: argparse.Namespace) -> int:

@@ -7,11 +7,11 @@ import argparse
 from rich.markup import escape
 from rich.table import Table
 
-from zonefleet.cli.pools import err, open_database, out, print_error
-from zonefleet.errors import ZonefleetError
+from zonefleet.cli.operator import err, out, with_database
 from zonefleet.pools.tsig import ALGORITHMS
 from zonefleet.service.tsigkeys import TsigKeyService
 from zonefleet.settings import Settings
+from zonefleet.storage.database import Database
 from zonefleet.storage.models import TsigScope
 
 
@@ -34,10 +34,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    database = open_database(settings)
-    if database is None:
-        return 2
-    try:
+    def action(database: Database) -> int:
         service = TsigKeyService(database)
         if args.tsigkey_command == "create":
             _create(service, args)
@@ -47,11 +44,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             key = service.delete_tsigkey(args.name)
             out.print(f"deleted TSIG key {escape(key.name)}")
         return 0
-    except ZonefleetError as exc:
-        print_error(exc)
-        return 2
-    finally:
-        database.dispose()
+
+    return with_database(settings, action)
 
 
 def _create(service: TsigKeyService, args: argparse.Namespace) -> None:

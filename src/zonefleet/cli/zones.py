@@ -7,10 +7,10 @@ import argparse
 from rich.markup import escape
 from rich.table import Table
 
-from zonefleet.cli.pools import open_database, out, print_error
-from zonefleet.errors import ZonefleetError
+from zonefleet.cli.operator import out, with_database
 from zonefleet.service.propagation import Propagation, PropagationService
 from zonefleet.settings import Settings
+from zonefleet.storage.database import Database
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,17 +21,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    database = open_database(settings)
-    if database is None:
-        return 2
-    try:
+    def action(database: Database) -> int:
         show(PropagationService(database).find_by_name(args.name))
         return 0
-    except ZonefleetError as exc:
-        print_error(exc)
-        return 1
-    finally:
-        database.dispose()
+
+    return with_database(settings, action, failed=1)
 
 
 def show(found: Propagation) -> None:

@@ -221,9 +221,9 @@ def pool_event(zone: Zone, pool: Pool, sections: Sequence[str]) -> ZoneEvent:
     """The zone's timeline says which pool change made it PENDING."""
     return ZoneEvent(
         zone_id=zone.id,
-        role="central",
+        role="pools",
         subject=f"pool {pool.name}",
-        event="pool_updated",
+        event="pool updated",
         detail=", ".join(sections) + " changed",
         serial=zone.serial,
     )
