@@ -154,9 +154,13 @@ def test_remove_runs_delzone_and_clean_when_asked(rndc: FakeRndc) -> None:
     ]
 
 
-def test_already_exists_and_not_found_are_success(rndc: FakeRndc) -> None:
+def test_already_exists_turns_into_modzone_and_not_found_is_success(rndc: FakeRndc) -> None:
     rndc.answer(1, "rndc: 'addzone' failed: already exists\n")
-    backend(rndc).ensure_zone(ZONE)
+    # This stand-in answers modzone the same way, so the driver reports modzone's failure.
+    with pytest.raises(BackendError, match=r"rndc modzone example\.test\."):
+        backend(rndc).ensure_zone(ZONE)
+    addzone, modzone = rndc.calls()[-2:]
+    assert addzone[addzone.index("addzone") :][1:] == modzone[modzone.index("modzone") :][1:]
     rndc.answer(
         1, "rndc: 'delzone' failed: not found\nno matching zone 'example.test.' in any view\n"
     )

@@ -17,6 +17,7 @@ from tests.integration.conftest import (
     NamedFactory,
     NamedZoneSource,
     bind9_target,
+    served_serial,
     soa_query,
     wait_for_serial,
 )
@@ -54,6 +55,20 @@ def test_ensure_twice_leaves_one_secondary_zone_as_named_holds_it(
     wait_for_serial(secondary.host, secondary.port, zone.name, 1000)
     status = secondary.rndc("zonestatus", "contract.test.")
     assert "type: secondary" in status.stdout and "serial: 1000" in status.stdout
+
+
+def test_ensure_again_with_other_masters_reconfigures_the_zone_and_keeps_its_data(
+    secondary: Named, driver: Bind9Backend, zone_source: NamedZoneSource
+) -> None:
+    zone = zone_ref("contract.test.")
+    driver.ensure_zone(zone)
+    wait_for_serial(secondary.host, secondary.port, zone.name, 1000)
+    moved = (Master("127.0.0.1", zone_source.named.port), Master("127.0.0.1", 5399))
+    Bind9Backend(bind9_target(secondary, moved)).ensure_zone(zone)
+    shown = secondary.rndc("showzone", "contract.test.")
+    assert "127.0.0.1 port 5399;" in shown.stdout, shown.stdout
+    assert secondary.added_zones() == ["contract.test"]
+    assert served_serial(secondary.host, secondary.port, zone.name) == 1000
 
 
 def test_remove_twice_leaves_named_without_the_zone(secondary: Named, driver: Bind9Backend) -> None:

@@ -102,10 +102,19 @@ class Bind9Backend(Backend):
         self.where = f"{options.rndc_host}:{options.rndc_port}"
 
     def ensure_zone(self, zone: ZoneRef) -> None:
+        """Add the zone, or bring an existing one's masters, key and file to this target's."""
         name = safe_name(zone.name, "zone name")
-        done = self._rndc("addzone", name, *self._view(), self.zone_config(zone))
-        if done.returncode != 0 and "already exists" not in done.stderr:
+        config = self.zone_config(zone)
+        done = self._rndc("addzone", name, *self._view(), config)
+        if done.returncode == 0:
+            return
+        if "already exists" not in done.stderr:
             raise self._failure("addzone", name, done)
+        # The zone may have been added with other masters (mdns moved, a key added):
+        # modzone keeps its data and takes the new configuration.
+        done = self._rndc("modzone", name, *self._view(), config)
+        if done.returncode != 0:
+            raise self._failure("modzone", name, done)
 
     def remove_zone(self, zone: ZoneRef) -> None:
         name = safe_name(zone.name, "zone name")
