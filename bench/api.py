@@ -42,6 +42,7 @@ CREATOR_PROJECT = "zonefleet-bench-creator"
 RECORDSETS_PER_ZONE = 100  # well under the default quota of 500 recordsets per zone
 WARMUP = 3
 TIMEOUT = 120.0
+SETTLE_SECONDS = 120.0
 BROKEN = (BenchError, httpx2.HTTPError, SQLAlchemyError, OSError)
 
 console = Console()
@@ -93,6 +94,7 @@ ROWS = (
     Row("all_20_median", "GET ?limit=20, all projects, total_count: median", "ms",
         Target(50, at_least=False)),
     Row("all_20_p95", "GET ?limit=20, all projects, total_count: p95", "ms"),
+    Row("settled", "then until every created zone and recordset is ACTIVE", "s"),
     Row("bulk_load", "bulk load by SQL (setup, not timed API)", "s"),
     Row("wall", "wall time of this engine's run", "s"),
 )  # fmt: skip
@@ -212,6 +214,24 @@ def measure_creates(driver: Driver, sizes: Sizes, values: dict[str, float]) -> N
     values["recordset_creates"] = sizes.creates / (time.perf_counter() - start)
 
 
+def pending(driver: Driver, resource: str) -> int:
+    _, body = driver.call(
+        "GET", f"/v2/{resource}?status=PENDING&limit=1", project_headers(CREATOR_PROJECT)
+    )
+    return int(body.get("metadata", {}).get("total_count") or 0)
+
+
+def measure_settling(driver: Driver, values: dict[str, float]) -> None:
+    """The worker's rounds run beside the creates in the same process; this shows whether
+    it kept up (it must take every zone and recordset to ACTIVE, not only accept writes)."""
+    start = time.perf_counter()
+    while pending(driver, "zones") or pending(driver, "recordsets"):
+        if time.perf_counter() - start > SETTLE_SECONDS:
+            raise BenchError(f"created zones still PENDING after {SETTLE_SECONDS:.0f} s")
+        time.sleep(0.05)
+    values["settled"] = time.perf_counter() - start
+
+
 # -- one engine ---------------------------------------------------------------------------
 
 
@@ -233,6 +253,7 @@ def run_engine(engine: str, sizes: Sizes, pg_url: str, values: dict[str, float])
             measure_lists(Driver(client), sizes, values)
             progress.print(f"{engine}: creating {sizes.creates:,} zones, then recordsets")
             measure_creates(Driver(client), sizes, values)
+            measure_settling(Driver(client), values)
         except BenchError as exc:
             tail = log_tail(server.log)
             raise BenchError(f"{exc}\nserver log:\n{tail}" if tail else str(exc)) from None

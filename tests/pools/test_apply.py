@@ -273,3 +273,34 @@ def test_a_pool_keeps_its_id_and_an_id_its_pool(database: Database) -> None:
     }
     with database.read() as session:
         assert session.get_one(Pool, edge_id).name == "edge"
+
+
+def test_a_pool_snapshot_holds_what_the_pool_holds(database: Database) -> None:
+    """The worker reads pools as Core snapshots: the same children, in the same order."""
+    nameservers = [{"host": "192.0.2.3", "port": 53}, {"host": "192.0.2.2", "port": 5300}]
+    also = [{"host": "192.0.2.9", "port": 53}]
+    wanted = pool(
+        targets=[target("192.0.2.11"), target("192.0.2.10")],
+        nameservers=nameservers, also_notifies=also, threshold_percentage=50,
+    )  # fmt: skip
+    PoolService(database).update_pools(pools(wanted))
+    with database.read() as session:
+        repos = Repositories(session)
+        snapshot = repos.pools.snapshot(DEFAULT_POOL_ID)
+        loaded = repos.pools.get(DEFAULT_POOL_ID)
+        assert snapshot is not None and loaded is not None
+        assert snapshot not in session
+        assert snapshot.threshold_percentage == loaded.threshold_percentage == 50
+
+        def children(found: Pool) -> tuple[list[object], ...]:
+            return (
+                [(t.id, t.type, t.options, t.masters, t.retired) for t in found.targets],
+                [n.address for n in found.nameservers],
+                [(a.host, a.port) for a in found.also_notifies],
+            )
+
+        assert children(snapshot) == children(loaded)
+        assert len(snapshot.targets) == 2 and len(snapshot.also_notifies) == 1
+        assert repos.pools.snapshot("no-such-pool") is None
+        assert repos.pools.ns_hostnames(DEFAULT_POOL_ID) == ["ns1.zonefleet.test."]
+        assert repos.pools.ns_hostnames("no-such-pool") is None

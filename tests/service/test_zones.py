@@ -6,10 +6,10 @@ import time
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tests.conftest import build_services
-from tests.service.factories import admin, ctx, make_zone, snapshot, zone_request
+from tests.service.factories import admin, ctx, make_zone, rs_request, snapshot, zone_request
 from zonefleet.api.deps import ApiServices
 from zonefleet.errors import (
     BadRequestError,
@@ -26,10 +26,10 @@ from zonefleet.errors import (
     ZoneNotFound,
 )
 from zonefleet.service.values import UNSET
-from zonefleet.service.zones import ZoneUpdate
+from zonefleet.service.zones import NoServersConfiguredError, ZoneUpdate
 from zonefleet.settings import Settings
 from zonefleet.storage.filters import PageRequest, RecordsetFilter, ZoneFilter
-from zonefleet.storage.models import JournalEntry, Recordset, Zone
+from zonefleet.storage.models import JournalEntry, PoolNsRecord, Recordset, Zone
 from zonefleet.storage.repositories import Repositories
 
 
@@ -143,6 +143,15 @@ def test_own_subzones_are_linked_both_ways(services: ApiServices) -> None:
     assert child.id
 
 
+def test_a_pool_without_ns_records_refuses_new_zones(services: ApiServices) -> None:
+    with services.database.write() as session:
+        session.execute(delete(PoolNsRecord))
+    before = snapshot(services.database)
+    with pytest.raises(NoServersConfiguredError):
+        make_zone(services)
+    assert snapshot(services.database) == before
+
+
 def test_zone_quota(services: ApiServices) -> None:
     with services.database.write() as session:
         Repositories(session).quotas.set("p1", "zones", 2)
@@ -210,8 +219,35 @@ def test_description_only_update_keeps_serial(services: ApiServices) -> None:
     zone = make_zone(services)
     updated = services.zones.update_zone(ctx(), zone.id, ZoneUpdate(description="hello"))
     assert (updated.serial, updated.description, updated.version) == (zone.serial, "hello", 2)
+    stored = services.zones.get_zone(ctx(), zone.id)
+    assert (stored.serial, stored.description, stored.version) == (zone.serial, "hello", 2)
     cleared = services.zones.update_zone(ctx(), zone.id, ZoneUpdate(description=None))
     assert cleared.description is None
+    assert services.zones.get_zone(ctx(), zone.id).description is None
+
+
+def test_writes_are_stored_as_returned(services: ApiServices) -> None:
+    """Writes change a snapshot of the locked zone and store it by explicit statements:
+    what a write returns is what a fresh read finds."""
+    zone = make_zone(services)
+    columns = ("serial", "status", "action", "version", "updated_at", "email", "ttl",
+               "description")  # fmt: skip
+
+    def stored() -> tuple[object, ...]:
+        fresh = services.zones.get_zone(ctx(), zone.id)
+        return tuple(getattr(fresh, column) for column in columns)
+
+    update = ZoneUpdate(email="dns@example.org", ttl=600, description="d")
+    updated = services.zones.update_zone(ctx(), zone.id, update)
+    assert stored() == tuple(getattr(updated, column) for column in columns)
+    services.recordsets.create_recordset(
+        ctx(), zone.id, rs_request("www.example.org.", "A", "192.0.2.1")
+    )
+    after_write = services.zones.get_zone(ctx(), zone.id)
+    assert (after_write.serial > updated.serial, after_write.version) == (True, 3)
+    deleted = services.zones.delete_zone(ctx(), zone.id)
+    assert stored() == tuple(getattr(deleted, column) for column in columns)
+    assert (deleted.action, deleted.status, deleted.version) == ("DELETE", "PENDING", 4)
 
 
 def test_update_refuses_bad_values_and_changes_nothing(services: ApiServices) -> None:

@@ -17,8 +17,11 @@ def _flag(request: Request, header: str, *query: str) -> bool:
     return any(request.query_params.get(name, "").lower() in TRUE for name in query)
 
 
-def request_context(request: Request) -> RequestContext:
-    """noauth identity (project, user, roles; default role admin) plus the modifiers."""
+async def request_context(request: Request) -> RequestContext:
+    """noauth identity (project, user, roles; default role admin) plus the modifiers.
+
+    A coroutine that never awaits, so FastAPI calls it on the event loop instead of
+    sending it to the thread pool."""
     headers = request.headers
     roles = frozenset(
         role.strip().lower() for role in headers.get("x-roles", "admin").split(",") if role.strip()

@@ -29,13 +29,18 @@ class ApiServices:
     propagation: PropagationService
 
 
-def services(request: Request) -> ApiServices:
+# The dependencies are coroutines though they never await: FastAPI runs a plain function
+# dependency in the thread pool, a thread hop per dependency and request.
+
+
+async def services(request: Request) -> ApiServices:
     found: ApiServices = request.app.state.services
     return found
 
 
-def base(request: Request) -> str:
-    return base_uri(request, services(request).settings)
+async def base(request: Request) -> str:
+    found: ApiServices = request.app.state.services
+    return base_uri(request, found.settings)
 
 
 async def json_content(request: Request) -> None:

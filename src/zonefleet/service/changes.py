@@ -1,7 +1,9 @@
 """One zone's change inside one transaction: the serial bump, the SOA and the journal.
 
 Every write to a zone goes through `ZoneChange`, so each transaction moves
-the serial exactly once and journals exactly what it changed.
+the serial exactly once and journals exactly what it changed. Its writes are
+explicit statements (`save`, `save_soa`, the journal's INSERT), never
+left to a flush.
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ class ZoneChange:
         soa_deleted, soa_added = diff(self.old_soa, rrset_state(zone, soa))
         self._journal(zone.serial, [*soa_deleted, *self.deleted], [*soa_added, *self.added])
         self._mark_pending(action)
+        self.repos.zones.save(zone)
+        self.repos.recordsets.save_soa(soa)
         return zone.serial
 
     def journal_created(self, rrsets: Iterable[Recordset]) -> None:

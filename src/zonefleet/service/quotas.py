@@ -21,6 +21,11 @@ class QuotaPolicy:
         return limits
 
     @staticmethod
+    def limited(limits: dict[str, int], resource: str) -> bool:
+        """Whether the resource has a limit at all (-1 is none): counting it can be skipped."""
+        return limits[resource] >= 0
+
+    @staticmethod
     def check(limits: dict[str, int], resource: str, wanted: int) -> None:
         """Raise OverQuotaError when `wanted` (the count after the change) exceeds the limit."""
         limit = limits[resource]

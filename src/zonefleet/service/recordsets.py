@@ -296,14 +296,12 @@ class RecordsetService:
                 "RecordSet is not contained within it's parent zone"
             )
         self._check_owner_name(text, rdtype)
-        for child in repos.zones.children(zone.id):
-            child_name = dns.name.from_text(child.name)
+        for child in repos.zones.child_names(zone.id):
+            child_name = dns.name.from_text(child)
             delegation = rdtype == dns.rdatatype.NS and name == child_name
             if name.is_subdomain(child_name) and not delegation:
-                raise InvalidRecordsetLocationError(
-                    f"RecordSet belongs in a child zone: {child.name}"
-                )
-        at_name = {rs.type for rs in repos.recordsets.at_name(zone.id, text)}
+                raise InvalidRecordsetLocationError(f"RecordSet belongs in a child zone: {child}")
+        at_name = repos.recordsets.types_at(zone.id, text)
         if rdtype == dns.rdatatype.CNAME:
             if name == zone_name:
                 raise InvalidRecordsetLocationError(
@@ -352,9 +350,7 @@ class RecordsetService:
     # -- writes ---------------------------------------------------------------------------
 
     def _zone_change(self, repos: Repositories, zone: Zone) -> ZoneChange:
-        soa = repos.recordsets.find(zone.id, zone.name, "SOA")
-        assert soa is not None
-        return ZoneChange(repos, zone, soa, self.clock())
+        return ZoneChange(repos, zone, repos.recordsets.soa(zone), self.clock())
 
     def _insert(
         self,
@@ -373,7 +369,7 @@ class RecordsetService:
             records=new_records(zone.id, records),
         )  # fmt: skip
         recordset.zone = zone
-        repos.recordsets.add(recordset)
+        repos.recordsets.insert([recordset])
         change.record(None, rrset_state(zone, recordset))
         change.apply()
         return recordset

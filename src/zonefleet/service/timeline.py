@@ -11,7 +11,7 @@ def api_write(
     repos: Repositories, ctx: RequestContext, zone: Zone, event: str, detail: str
 ) -> None:
     """Add the write to the zone's timeline, in the write's own transaction."""
-    repos.zones.session.add(
+    repos.events.add(
         ZoneEvent(
             zone_id=zone.id,
             role="api",

@@ -87,8 +87,12 @@ class ZoneUpdate:
 def visible_zone(
     repos: Repositories, ctx: RequestContext, zone_id: str, *, lock: bool = False
 ) -> Zone:
-    """The zone if the caller may see it; ZoneNotFound otherwise (never a leak of existence)."""
-    zone = repos.zones.get(zone_id, lock=lock)
+    """The zone if the caller may see it; ZoneNotFound otherwise (never a leak of existence).
+
+    With `lock` its row is locked for the transaction and the zone is a snapshot whose
+    changes the caller writes with `repos.zones.save`.
+    """
+    zone = repos.zones.lock(zone_id) if lock else repos.zones.get(zone_id)
     if zone is None or (not ctx.all_projects and zone.project_id != ctx.project_id):
         raise ZoneNotFound()
     return zone
@@ -128,18 +132,15 @@ class ZoneService:
         try:
             with self.database.write() as session:
                 repos = Repositories(session)
-                self.quotas.check(
-                    self.quotas.limits(repos, project_id),
-                    "zones",
-                    repos.zones.count_for_project(project_id) + 1,
-                )
-                pool = self._pool(repos, DEFAULT_POOL_ID)
-                previous_serial = self._release_deleting(repos, name)
-                parent, below = self._check_ownership(repos, project_id, name)
+                self._check_zone_quota(repos, project_id)
+                ns_hosts = self._ns_hostnames(repos, DEFAULT_POOL_ID)
+                live = self._live_at_and_above(repos, name)
+                previous_serial = self._release_deleting(repos, live, name)
+                parent, below = self._check_ownership(repos, project_id, name, live)
                 zone = self._insert_zone(
-                    repos, project_id=project_id, pool=pool, name=name, email=email, ttl=ttl,
-                    request=request, parent_zone_id=parent.id if parent else None,
-                    previous_serial=previous_serial,
+                    repos, project_id=project_id, pool_id=DEFAULT_POOL_ID, ns_hosts=ns_hosts,
+                    name=name, email=email, ttl=ttl, request=request,
+                    parent_zone_id=parent.id if parent else None, previous_serial=previous_serial,
                 )  # fmt: skip
                 self._adopt_subzones(repos, zone, below)
                 api_write(repos, ctx, zone, "zone created", zone.name)
@@ -204,6 +205,7 @@ class ZoneService:
             zone.status = Status.PENDING
             zone.version += 1
             zone.updated_at = utcnow()
+            repos.zones.save(zone)
             api_write(repos, ctx, zone, "zone deleted", zone.name)
         self.hints.zone_changed(zone.id)
         return zone
@@ -284,6 +286,12 @@ class ZoneService:
         if ttl < self.settings.min_ttl and not ctx.is_admin:
             raise InvalidTTLError(f"TTL is below the minimum: {self.settings.min_ttl}")
 
+    def _check_zone_quota(self, repos: Repositories, project_id: str) -> None:
+        limits = self.quotas.limits(repos, project_id)
+        if self.quotas.limited(limits, "zones"):
+            wanted = repos.zones.count_for_project(project_id) + 1
+            self.quotas.check(limits, "zones", wanted)
+
     @staticmethod
     def _pool(repos: Repositories, pool_id: str) -> Pool:
         pool = repos.pools.get(pool_id)
@@ -294,31 +302,50 @@ class ZoneService:
         return pool
 
     @staticmethod
-    def _release_deleting(repos: Repositories, name: dns.name.Name) -> int:
-        """A zone of this name still being removed from its targets gives the name up.
+    def _ns_hostnames(repos: Repositories, pool_id: str) -> list[str]:
+        """The hostnames a new zone's NS recordset lists (the first is its SOA MNAME)."""
+        hostnames = repos.pools.ns_hostnames(pool_id)
+        if hostnames is None:
+            raise PoolNotFound()
+        if not hostnames:
+            raise NoServersConfiguredError()
+        return hostnames
+
+    @staticmethod
+    def _live_at_and_above(repos: Repositories, name: dns.name.Name) -> list[Zone]:
+        """Live zones named `name` or one of its ancestors (one query for the checks below)."""
+        names = [name_text(name)] + [name_text(parent) for parent in ancestors(name)]
+        return repos.zones.live_by_names(names)
+
+    @staticmethod
+    def _release_deleting(repos: Repositories, live: list[Zone], name: dns.name.Name) -> int:
+        """A zone of this name still being removed from its targets gives the name up
+        (and leaves `live`).
 
         Returns its serial (0 if none): the new zone starts above it, so nameservers
         that still hold the old zone transfer the new one instead of keeping theirs.
         """
-        zones = repos.zones.live_by_names([name_text(name)])
-        old = next((zone for zone in zones if zone.action == Action.DELETE), None)
+        text = name_text(name)
+        old = next((z for z in live if z.name == text and z.action == Action.DELETE), None)
         if old is None:
             return 0
+        live.remove(old)
         old.deleted, old.deleted_at = old.id, utcnow()
-        repos.zones.session.flush()
+        repos.zones.save(old, ("deleted", "deleted_at"))
         return old.serial
 
     @staticmethod
     def _check_ownership(
-        repos: Repositories, project_id: str, name: dns.name.Name
+        repos: Repositories, project_id: str, name: dns.name.Name, live: Sequence[Zone]
     ) -> tuple[Zone | None, Sequence[Zone]]:
         """Refuse a name another project holds, or a zone above or below one of theirs.
 
-        Returns the nearest parent zone (same project, if any) and the zones below.
+        `live` holds the live zones at and above the name. Returns the nearest parent
+        zone (same project, if any) and the zones below.
         """
         text = name_text(name)
         above = [name_text(parent) for parent in ancestors(name)]
-        found = {zone.name: zone for zone in repos.zones.live_by_names([text, *above])}
+        found = {zone.name: zone for zone in live}
         if text in found:
             same = found[text].project_id == project_id
             raise DuplicateZoneError(
@@ -337,7 +364,8 @@ class ZoneService:
         repos: Repositories,
         *,
         project_id: str,
-        pool: Pool,
+        pool_id: str,
+        ns_hosts: list[str],
         name: dns.name.Name,
         email: str,
         ttl: int,
@@ -347,7 +375,7 @@ class ZoneService:
     ) -> Zone:
         settings = self.settings
         zone = Zone(
-            id=new_id(), parent_zone_id=parent_zone_id, project_id=project_id, pool_id=pool.id,
+            id=new_id(), parent_zone_id=parent_zone_id, project_id=project_id, pool_id=pool_id,
             name=name_text(name), reverse_name=reverse_text(name), email=email, ttl=ttl,
             serial=next_serial(previous_serial, self.clock()),
             refresh=self.rng.randint(settings.soa_refresh_min, settings.soa_refresh_max),
@@ -355,14 +383,12 @@ class ZoneService:
             type=request.type, status=Status.PENDING, action=Action.CREATE,
             description=request.description, attributes=dict(request.attributes), masters=[],
         )  # fmt: skip
-        repos.zones.add(zone)
-        ns_hosts = [ns.hostname for ns in pool.ns_records]
+        repos.zones.insert(zone)
         soa = self._managed_recordset(
             zone, "SOA", [soa_fields(zone, ns_hosts[0], zone.serial).text()]
         )
         ns = self._managed_recordset(zone, "NS", ns_hosts)
-        repos.recordsets.add(soa)
-        repos.recordsets.add(ns)
+        repos.recordsets.insert([soa, ns])
         ZoneChange(repos, zone, soa, self.clock()).journal_created([soa, ns])
         return zone
 
@@ -392,10 +418,9 @@ class ZoneService:
         if email is None and ttl is None:
             zone.version += 1
             zone.updated_at = utcnow()
+            repos.zones.save(zone, ("description", "version", "updated_at"))
             return
-        soa = repos.recordsets.find(zone.id, zone.name, "SOA")
-        assert soa is not None
-        change = ZoneChange(repos, zone, soa, self.clock())
+        change = ZoneChange(repos, zone, repos.recordsets.soa(zone), self.clock())
         inheriting = [rs for rs in repos.recordsets.inheriting_ttl(zone.id) if rs.type != "SOA"]
         before = [rrset_state(zone, rs) for rs in inheriting]
         if email is not None:
@@ -404,4 +429,5 @@ class ZoneService:
             zone.ttl = ttl
         for old, recordset in zip(before, inheriting, strict=True):
             change.record(old, rrset_state(zone, recordset))
+        repos.zones.save(zone, ("description", "email", "ttl"))
         change.apply()

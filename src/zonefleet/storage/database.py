@@ -3,12 +3,16 @@
 `Database.write()` is one read-write transaction. On SQLite it begins
 IMMEDIATE so concurrent writers queue on the busy timeout instead of failing
 when a read lock cannot be upgraded; readers use a second engine with plain
-deferred transactions and WAL, so they never wait for writers.
+deferred transactions and WAL, so they never wait for writers. Writers of one
+process (the API's threads, the worker's) queue on a lock of their own first:
+SQLite's busy handler polls with sleeps of 1 ms growing to 100 ms, so a writer
+that found the database locked would sleep long after the lock was released.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from zonefleet.errors import ServiceUnavailableError
 
 LOG = logging.getLogger(__name__)
+SQLITE_BUSY_SECONDS = 30.0
 
 
 class Database:
@@ -30,6 +35,8 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = make_url(url)
         self.dialect = self.url.get_backend_name()
+        # Reentrant: a nested write in one thread waits on SQLite's busy timeout, as it did.
+        self._writers = threading.RLock() if self.dialect == "sqlite" else None
         if self.dialect == "sqlite":
             self._prepare_sqlite_file()
             self.write_engine = self._sqlite_engine(immediate=True, echo=echo)
@@ -47,8 +54,22 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One read-write transaction: committed on success, rolled back on any error."""
-        with _unavailable_on_disconnect(), self._write_sessions.begin() as session:
+        with self._queued(), _unavailable_on_disconnect(), self._write_sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def _queued(self) -> Iterator[None]:
+        """Wait for this process's other writers; after the busy timeout, go on to SQLite's
+        own wait, so a writer stuck on this lock fails as it would have failed before."""
+        if self._writers is None:
+            yield
+            return
+        queued = self._writers.acquire(timeout=SQLITE_BUSY_SECONDS)
+        try:
+            yield
+        finally:
+            if queued:
+                self._writers.release()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -75,7 +96,7 @@ class Database:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
 
     def _sqlite_engine(self, *, immediate: bool, echo: bool) -> Engine:
-        engine = create_engine(self.url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(self.url, echo=echo, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:

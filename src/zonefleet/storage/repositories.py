@@ -1,4 +1,9 @@
-"""Queries over the models, one repository per table family, bound to one session."""
+"""Queries over the models, one repository per table family, bound to one session.
+
+The write path of a zone change (new rows, the zone's status columns, the SOA, the
+journal, the timeline) runs as Core statements on the session's connection: each is one
+statement, with no unit-of-work flush, identity map or relationship load behind it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     and_,
+    bindparam,
     exists,
     func,
     insert,
@@ -17,7 +24,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from zonefleet.errors import MarkerNotFound
 from zonefleet.storage.filters import Page, PageRequest, RecordsetFilter, ZoneFilter
@@ -25,18 +35,70 @@ from zonefleet.storage.models import (
     EPOCH,
     LIVE,
     Action,
+    Base,
     JournalEntry,
     Pool,
+    PoolAlsoNotify,
+    PoolNameserver,
     PoolTarget,
     Quota,
     Record,
     Recordset,
+    Status,
     TsigKey,
     Zone,
+    ZoneEvent,
     ZoneTarget,
 )
 
 M = TypeVar("M", Zone, Recordset)
+
+ZONES = Base.metadata.tables["zones"]
+RECORDSETS = Base.metadata.tables["recordsets"]
+RECORDS = Base.metadata.tables["records"]
+JOURNAL = Base.metadata.tables["zone_journal"]
+EVENTS = Base.metadata.tables["zone_events"]
+QUOTAS = Base.metadata.tables["quotas"]
+POOLS = Base.metadata.tables["pools"]
+POOL_NS_RECORDS = Base.metadata.tables["pool_ns_records"]
+POOL_TARGETS = Base.metadata.tables["pool_targets"]
+POOL_NAMESERVERS = Base.metadata.tables["pool_nameservers"]
+POOL_ALSO_NOTIFIES = Base.metadata.tables["pool_also_notifies"]
+
+# The columns a zone change writes (ZoneChange and the status moves of a zone).
+ZONE_CHANGE_COLUMNS = ("serial", "status", "action", "version", "updated_at")
+
+
+def insert_values(entity: Base, table: Table) -> dict[str, Any]:
+    """The entity's row for a Core INSERT, its Python-side column defaults filled in first,
+    so the object then shows what was stored, as after an ORM flush."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        value = getattr(entity, column.key)
+        if value is None:
+            default = column.default
+            if isinstance(default, ScalarElementColumnDefault):
+                value = default.arg
+            elif isinstance(default, CallableColumnDefault):
+                value = default.arg(None)  # type: ignore[arg-type]  # wrapped zero-arg callable
+            elif column.autoincrement is True:
+                continue  # the database numbers it
+            setattr(entity, column.key, value)
+        values[column.key] = value
+    return values
+
+
+def _core(session: Session) -> Connection:
+    """The transaction's connection. Core statements run there skip the session's autoflush,
+    so what a repository writes by Core is written by that one statement, never also by a
+    flush that a later statement would set off."""
+    return session.connection()
+
+
+def committed(entity: Base, keys: Sequence[str]) -> None:
+    """Mark attributes already written by Core as clean, so a flush does not write them again."""
+    for key in keys:
+        set_committed_value(entity, key, getattr(entity, key))
 
 
 def _match(column: Any, value: str) -> ColumnElement[bool]:
@@ -86,6 +148,35 @@ class ZoneRepository:
         "ttl": Zone.ttl,
         "status": Zone.status,
     }
+    # Write-path statements, built once: a prebuilt statement is neither rebuilt nor
+    # given a new cache key on each execution.
+    _LOCK = (
+        select(ZONES)
+        .where(ZONES.c.id == bindparam("zone_id"), ZONES.c.deleted == LIVE)
+        .with_for_update()
+    )
+    _SAVE = update(ZONES).where(ZONES.c.id == bindparam("zone_id"))
+    _SNAPSHOT = select(ZONES).where(ZONES.c.id == bindparam("zone_id"))
+    _MARK_ACTIVE = (
+        update(ZONES)
+        .where(
+            ZONES.c.id == bindparam("zone_id"),
+            ZONES.c.serial == bindparam("at_serial"),
+            ZONES.c.status != Status.ACTIVE,
+        )
+        .values(status=Status.ACTIVE, action=Action.NONE)
+    )
+    _LIVE_BY_NAMES = select(ZONES).where(
+        ZONES.c.name.in_(bindparam("names", expanding=True)), ZONES.c.deleted == LIVE
+    )
+    _LIVE_BETWEEN = select(ZONES).where(
+        ZONES.c.reverse_name > bindparam("above"),
+        ZONES.c.reverse_name < bindparam("below"),
+        ZONES.c.deleted == LIVE,
+    )
+    _CHILD_NAMES = select(ZONES.c.name).where(
+        ZONES.c.parent_zone_id == bindparam("zone_id"), ZONES.c.deleted == LIVE
+    )
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -93,34 +184,58 @@ class ZoneRepository:
     def add(self, zone: Zone) -> None:
         self.session.add(zone)
 
-    def get(self, zone_id: str, *, lock: bool = False) -> Zone | None:
+    def insert(self, zone: Zone) -> None:
+        """INSERT a new zone by Core; the object stays out of the session."""
+        _core(self.session).execute(insert(ZONES), insert_values(zone, ZONES))
+
+    def lock(self, zone_id: str) -> Zone | None:
+        """The live zone, its row locked until the transaction ends, as a snapshot outside
+        the session: what a write changes on it is written by `save`, never by a flush."""
+        row = _core(self.session).execute(self._LOCK, {"zone_id": zone_id}).one_or_none()
+        return None if row is None else Zone(**row._mapping)
+
+    def save(self, zone: Zone, columns: Sequence[str] = ZONE_CHANGE_COLUMNS) -> None:
+        """Write these columns of the zone (one UPDATE); by default what a change moves:
+        serial, status, action, version and updated_at."""
+        values = {key: getattr(zone, key) for key in columns}
+        _core(self.session).execute(self._SAVE, {"zone_id": zone.id, **values})
+        committed(zone, columns)
+
+    def get(self, zone_id: str) -> Zone | None:
         statement = select(Zone).where(Zone.id == zone_id, Zone.deleted == LIVE)
-        if lock:
-            statement = statement.with_for_update()
         return self.session.scalars(statement).one_or_none()
 
-    def live_by_names(self, names: Sequence[str]) -> Sequence[Zone]:
+    def snapshot(self, zone_id: str) -> Zone | None:
+        """The zone by id, live or deleted, unlocked, as a snapshot outside the session."""
+        row = _core(self.session).execute(self._SNAPSHOT, {"zone_id": zone_id}).one_or_none()
+        return None if row is None else Zone(**row._mapping)
+
+    def mark_active(self, zone_id: str, serial: int) -> bool:
+        """ACTIVE (action NONE) if the zone is still at `serial` and not ACTIVE yet; whether
+        it turned so. A write that moved the serial meanwhile keeps its zone PENDING."""
+        params = {"zone_id": zone_id, "at_serial": serial}
+        return _core(self.session).execute(self._MARK_ACTIVE, params).rowcount == 1
+
+    def live_by_names(self, names: Sequence[str]) -> list[Zone]:
+        """Live zones with these names, as snapshots outside the session (see `lock`)."""
         if not names:
             return []
-        statement = select(Zone).where(Zone.name.in_(names), Zone.deleted == LIVE)
-        return self.session.scalars(statement).all()
+        rows = _core(self.session).execute(self._LIVE_BY_NAMES, {"names": list(names)})
+        return [Zone(**row._mapping) for row in rows]
 
-    def live_descendants(self, reverse_name: str) -> Sequence[Zone]:
-        """Zones strictly below the zone whose reversed name is given."""
+    def live_descendants(self, reverse_name: str) -> list[Zone]:
+        """Zones strictly below the zone whose reversed name is given, as snapshots."""
         # "/" sorts right after "." in byte order: the range holds every "org.example.*".
-        upper = reverse_name[:-1] + "/"
-        statement = select(Zone).where(
-            Zone.reverse_name > reverse_name, Zone.reverse_name < upper, Zone.deleted == LIVE
-        )
-        return self.session.scalars(statement).all()
+        params = {"above": reverse_name, "below": reverse_name[:-1] + "/"}
+        rows = _core(self.session).execute(self._LIVE_BETWEEN, params)
+        return [Zone(**row._mapping) for row in rows]
 
     def has_children(self, zone_id: str) -> bool:
         statement = select(exists().where(Zone.parent_zone_id == zone_id, Zone.deleted == LIVE))
         return bool(self.session.scalar(statement))
 
-    def children(self, zone_id: str) -> Sequence[Zone]:
-        statement = select(Zone).where(Zone.parent_zone_id == zone_id, Zone.deleted == LIVE)
-        return self.session.scalars(statement).all()
+    def child_names(self, zone_id: str) -> list[str]:
+        return list(_core(self.session).scalars(self._CHILD_NAMES, {"zone_id": zone_id}))
 
     def set_parent(self, zone_ids: Sequence[str], parent_zone_id: str | None) -> None:
         if zone_ids:
@@ -144,8 +259,10 @@ class ZoneRepository:
         return self.session.scalar(statement) or 0
 
     def count_for_project(self, project_id: str) -> int:
-        statement = select(func.count()).where(Zone.project_id == project_id, Zone.deleted == LIVE)
-        return self.session.scalar(statement) or 0
+        statement = select(func.count()).where(
+            ZONES.c.project_id == project_id, ZONES.c.deleted == LIVE
+        )
+        return _core(self.session).scalar(statement) or 0
 
     def list(self, criteria: ZoneFilter, page: PageRequest) -> Page[Zone]:
         statement = select(Zone).where(Zone.deleted == LIVE)
@@ -181,11 +298,65 @@ class RecordsetRepository:
         .scalar_subquery(),
     }
 
+    # Write-path statements, built once (see ZoneRepository).
+    _SOA = (
+        select(RECORDSETS, RECORDS.c.id.label("record_id"), RECORDS.c.data, RECORDS.c.hash)
+        .join(RECORDS, RECORDS.c.recordset_id == RECORDSETS.c.id)
+        .where(
+            RECORDSETS.c.zone_id == bindparam("zone_id"),
+            RECORDSETS.c.name == bindparam("zone_name"),
+            RECORDSETS.c.type == "SOA",
+        )
+    )
+    _SAVE_SOA_RECORD = update(RECORDS).where(RECORDS.c.id == bindparam("record_id"))
+    _SAVE_SOA_SERIAL = update(RECORDSETS).where(RECORDSETS.c.id == bindparam("recordset_id"))
+    _TYPES_AT = select(RECORDSETS.c.type).where(
+        RECORDSETS.c.zone_id == bindparam("zone_id"), RECORDSETS.c.name == bindparam("name")
+    )
+    _COUNTS = select(
+        select(func.count()).where(RECORDSETS.c.zone_id == bindparam("zone_id")).scalar_subquery(),
+        select(func.count()).where(RECORDS.c.zone_id == bindparam("zone_id")).scalar_subquery(),
+    )
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, recordset: Recordset) -> None:
         self.session.add(recordset)
+
+    def insert(self, recordsets: Sequence[Recordset]) -> None:
+        """INSERT new recordsets and their records by Core; the objects stay out of the session."""
+        rows = [insert_values(recordset, RECORDSETS) for recordset in recordsets]
+        _core(self.session).execute(insert(RECORDSETS), rows)
+        records = []
+        for recordset in recordsets:
+            for record in recordset.records:
+                record.recordset_id = recordset.id
+                records.append(insert_values(record, RECORDS))
+        if records:
+            _core(self.session).execute(insert(RECORDS), records)
+
+    def soa(self, zone: Zone) -> Recordset:
+        """The zone's SOA recordset with its one record, read by Core (outside the session)."""
+        params = {"zone_id": zone.id, "zone_name": zone.name}
+        row = _core(self.session).execute(self._SOA, params).one()._asdict()
+        record = Record(
+            id=row.pop("record_id"), recordset_id=row["id"], zone_id=zone.id,
+            data=row.pop("data"), hash=row.pop("hash"),
+        )  # fmt: skip
+        return Recordset(**row, records=[record])
+
+    def save_soa(self, soa: Recordset) -> None:
+        """Write the SOA's record and serial (two UPDATEs)."""
+        record = soa.records[0]
+        connection = _core(self.session)
+        connection.execute(
+            self._SAVE_SOA_RECORD,
+            {"record_id": record.id, "data": record.data, "hash": record.hash},
+        )
+        connection.execute(self._SAVE_SOA_SERIAL, {"recordset_id": soa.id, "serial": soa.serial})
+        committed(record, ("data", "hash"))
+        committed(soa, ("serial",))
 
     def get(self, recordset_id: str, zone_id: str | None = None) -> Recordset | None:
         statement = (
@@ -203,9 +374,10 @@ class RecordsetRepository:
         )
         return self.session.scalars(statement).one_or_none()
 
-    def at_name(self, zone_id: str, name: str) -> Sequence[Recordset]:
-        statement = select(Recordset).where(Recordset.zone_id == zone_id, Recordset.name == name)
-        return self.session.scalars(statement).all()
+    def types_at(self, zone_id: str, name: str) -> set[str]:
+        """The types of the recordsets owned by `name` in the zone."""
+        params = {"zone_id": zone_id, "name": name}
+        return set(_core(self.session).scalars(self._TYPES_AT, params))
 
     def inheriting_ttl(self, zone_id: str) -> Sequence[Recordset]:
         statement = select(Recordset).where(Recordset.zone_id == zone_id, Recordset.ttl.is_(None))
@@ -213,9 +385,7 @@ class RecordsetRepository:
 
     def counts_in_zone(self, zone_id: str) -> tuple[int, int]:
         """(recordsets, records) in the zone, in one round trip."""
-        recordsets = select(func.count()).where(Recordset.zone_id == zone_id).scalar_subquery()
-        records = select(func.count()).where(Record.zone_id == zone_id).scalar_subquery()
-        row = self.session.execute(select(recordsets, records)).one()
+        row = _core(self.session).execute(self._COUNTS, {"zone_id": zone_id}).one()
         return int(row[0]), int(row[1])
 
     def delete(self, recordset: Recordset) -> None:
@@ -254,10 +424,11 @@ class JournalRepository:
         self.session = session
 
     def append(self, entries: Iterable[dict[str, Any]]) -> None:
-        """One executemany INSERT; journal rows are never read back in the same transaction."""
+        """One Core INSERT of every row; journal rows are never read back in the same
+        transaction."""
         rows = list(entries)
         if rows:
-            self.session.execute(insert(JournalEntry), rows)
+            _core(self.session).execute(insert(JOURNAL), rows)
 
     def for_zone(self, zone_id: str) -> Sequence[JournalEntry]:
         statement = (
@@ -269,12 +440,52 @@ class JournalRepository:
 
 
 class PoolRepository:
+    _POOL = select(POOLS).where(POOLS.c.id == bindparam("pool_id"))
+    _CHILDREN: tuple[tuple[str, type[Base], Select[Any]], ...] = tuple(
+        (key, model, select(table).where(table.c.pool_id == bindparam("pool_id")).order_by(*order))
+        for key, model, table, order in (
+            ("targets", PoolTarget, POOL_TARGETS, [POOL_TARGETS.c.created_at]),
+            ("nameservers", PoolNameserver, POOL_NAMESERVERS,
+             [POOL_NAMESERVERS.c.host, POOL_NAMESERVERS.c.port]),
+            ("also_notifies", PoolAlsoNotify, POOL_ALSO_NOTIFIES,
+             [POOL_ALSO_NOTIFIES.c.host, POOL_ALSO_NOTIFIES.c.port]),
+        )
+    )  # fmt: skip
+    _NS_HOSTNAMES = (
+        select(POOLS.c.id, POOL_NS_RECORDS.c.hostname)
+        .outerjoin(POOL_NS_RECORDS, POOL_NS_RECORDS.c.pool_id == POOLS.c.id)
+        .where(POOLS.c.id == bindparam("pool_id"))
+        .order_by(POOL_NS_RECORDS.c.priority, POOL_NS_RECORDS.c.hostname)
+    )
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def get(self, pool_id: str) -> Pool | None:
         statement = select(Pool).options(joinedload(Pool.ns_records)).where(Pool.id == pool_id)
         return self.session.scalars(statement).unique().one_or_none()
+
+    def snapshot(self, pool_id: str) -> Pool | None:
+        """The pool with its targets, nameservers and also-notifies (in the relationships'
+        order), read by Core into objects outside the session: four light statements."""
+        connection = _core(self.session)
+        params = {"pool_id": pool_id}
+        row = connection.execute(self._POOL, params).one_or_none()
+        if row is None:
+            return None
+        children = {
+            key: [model(**child._mapping) for child in connection.execute(statement, params)]
+            for key, model, statement in self._CHILDREN
+        }
+        return Pool(**row._mapping, **children)
+
+    def ns_hostnames(self, pool_id: str) -> list[str] | None:
+        """The pool's NS hostnames by priority (what a new zone's NS and SOA name); None when
+        there is no such pool. One statement, none of the pool's other children loaded."""
+        rows = _core(self.session).execute(self._NS_HOSTNAMES, {"pool_id": pool_id}).all()
+        if not rows:
+            return None
+        return [hostname for _, hostname in rows if hostname is not None]
 
     def all(self, *, lock: bool = False) -> Sequence[Pool]:
         """Every pool by name; `lock` holds them so two pool updates run one after the other."""
@@ -319,12 +530,16 @@ class TsigKeyRepository:
 
 
 class QuotaRepository:
+    _FOR_PROJECT = select(QUOTAS.c.resource, QUOTAS.c.hard_limit).where(
+        QUOTAS.c.project_id == bindparam("project_id")
+    )
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def for_project(self, project_id: str) -> dict[str, int]:
-        statement = select(Quota.resource, Quota.hard_limit).where(Quota.project_id == project_id)
-        return {row.resource: row.hard_limit for row in self.session.execute(statement)}
+        rows = _core(self.session).execute(self._FOR_PROJECT, {"project_id": project_id})
+        return {row.resource: row.hard_limit for row in rows}
 
     def set(self, project_id: str, resource: str, hard_limit: int) -> None:
         quota = self.session.scalars(
@@ -337,6 +552,17 @@ class QuotaRepository:
         self.session.flush()
 
 
+class EventRepository:
+    """The zones' timelines (append only)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: ZoneEvent) -> None:
+        """INSERT by Core; the object stays out of the session."""
+        _core(self.session).execute(insert(EVENTS), insert_values(event, EVENTS))
+
+
 class Repositories:
     """Every repository, bound to one session (one transaction)."""
 
@@ -345,5 +571,6 @@ class Repositories:
         self.zones = ZoneRepository(session)
         self.recordsets = RecordsetRepository(session)
         self.journal = JournalRepository(session)
+        self.events = EventRepository(session)
         self.pools = PoolRepository(session)
         self.quotas = QuotaRepository(session)

@@ -4,6 +4,10 @@
 SQLite's BEGIN IMMEDIATE serialises writers already); `record` writes push
 results back only where the lease is still ours; `settle` turns what the
 nameservers answered into zone and recordset status.
+
+Every round runs `claim` and `settle`, so both read the zone and its pool as Core
+snapshots and write zones, nameserver rows and the timeline with explicit statements;
+only the (zone, target) rows, which pools with targets have, are ORM objects.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from zonefleet.dns.serial import serial_at_least
@@ -22,16 +26,20 @@ from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
     LIVE,
     Action,
+    Base,
     Pool,
     PoolTarget,
-    Recordset,
     Status,
     TsigKey,
     Zone,
     ZoneEvent,
-    ZoneNameserver,
     ZoneTarget,
     utcnow,
+)
+from zonefleet.storage.repositories import (
+    EventRepository,
+    PoolRepository,
+    ZoneRepository,
 )
 from zonefleet.worker.plan import (
     Claimed,
@@ -46,6 +54,26 @@ from zonefleet.worker.plan import (
 from zonefleet.worker.serials import Nameserver, Served
 
 LOG = logging.getLogger(__name__)
+
+RECORDSETS = Base.metadata.tables["recordsets"]
+ZONE_NAMESERVERS = Base.metadata.tables["zone_nameservers"]
+
+_NAMESERVER_ROWS = select(ZONE_NAMESERVERS).where(
+    ZONE_NAMESERVERS.c.zone_id == bindparam("zone_id")
+)
+_UPDATE_NAMESERVER = update(ZONE_NAMESERVERS).where(
+    ZONE_NAMESERVERS.c.zone_id == bindparam("row_zone_id"),
+    ZONE_NAMESERVERS.c.nameserver == bindparam("row_nameserver"),
+)
+_RECORDSETS_SERVED = (
+    update(RECORDSETS)
+    .where(
+        RECORDSETS.c.zone_id == bindparam("served_zone_id"),
+        RECORDSETS.c.status != Status.ACTIVE,
+        RECORDSETS.c.serial <= bindparam("served"),
+    )
+    .values(status=Status.ACTIVE, action=Action.NONE)
+)
 
 
 @dataclass(frozen=True)
@@ -91,14 +119,14 @@ class Ledger:
         """
         now = utcnow()
         with self.database.write() as session:
-            zone = session.get(Zone, zone_id)
+            zone = ZoneRepository(session).snapshot(zone_id)
             if zone is None or zone.status == Status.DELETED:
                 return None
-            pool = session.get(Pool, zone.pool_id)
+            pool = PoolRepository(session).snapshot(zone.pool_id)
             assert pool is not None
             deleting = zone.action == Action.DELETE
             rows = self._target_rows(session, zone, pool, now)
-            keys = {key.name: key for key in session.scalars(select(TsigKey))}
+            keys: dict[str, TsigKey] | None = None
             claimed: list[Claimed] = []
             unsettled = 0
             by_id = {target.id: target for target in pool.targets}
@@ -112,6 +140,8 @@ class Ledger:
                 due = row.next_attempt_at <= now or (hinted and row.serial != zone.serial)
                 if not (due and lease_free(row, now)):
                     continue
+                if keys is None:
+                    keys = {key.name: key for key in session.scalars(select(TsigKey))}
                 try:
                     spec = target_spec(target, keys, self.mdns)
                 except ValueError as exc:
@@ -166,7 +196,7 @@ class Ledger:
         """
         now = utcnow()
         with self.database.write() as session:
-            zone = session.get(Zone, plan.zone.id)
+            zone = ZoneRepository(session).snapshot(plan.zone.id)
             if zone is None:
                 return Status.DELETED
             self._observe(session, plan, served, now)
@@ -182,7 +212,9 @@ class Ledger:
                 self._recordsets_served(session, zone.id, consensus)
             converged = consensus is not None and serial_at_least(consensus, plan.zone.serial)
             if current and converged:
-                if zone.status != Status.ACTIVE:
+                if zone.status != Status.ACTIVE and ZoneRepository(session).mark_active(
+                    zone.id, plan.zone.serial
+                ):
                     zone.status, zone.action = Status.ACTIVE, Action.NONE
                     self._event(session, plan, "worker", None, "status ACTIVE")
             elif current and final:
@@ -195,6 +227,8 @@ class Ledger:
         self, session: Session, zone: Zone, pool: Pool, now: datetime
     ) -> list[ZoneTarget]:
         """The zone's rows, locked; rows are made for live targets the zone has none on."""
+        if not pool.targets:
+            return []  # rows die with their target (ON DELETE CASCADE): none to read
         statement = select(ZoneTarget).where(ZoneTarget.zone_id == zone.id)
         if self.database.dialect != "sqlite":
             statement = statement.with_for_update(skip_locked=True)
@@ -272,39 +306,37 @@ class Ledger:
     def _observe(
         self, session: Session, plan: Plan, served: dict[Nameserver, Served], now: datetime
     ) -> None:
+        connection = session.connection()
         rows = {
             row.nameserver: row
-            for row in session.scalars(
-                select(ZoneNameserver).where(ZoneNameserver.zone_id == plan.zone.id)
-            )
+            for row in connection.execute(_NAMESERVER_ROWS, {"zone_id": plan.zone.id})
         }
         for nameserver, answer in served.items():
             state = answer.state(plan.zone.serial, deleted=plan.deleting)
             row = rows.get(str(nameserver))
             if row is None:
-                row = ZoneNameserver(zone_id=plan.zone.id, nameserver=str(nameserver), since=now)
-                session.add(row)
-            elif row.state != state or row.serial != answer.serial:
-                row.since = now
-            if row.state != state:
+                moved, since = True, now
+            else:
+                moved = row.state != state
+                since = now if moved or row.serial != answer.serial else row.since
+            if moved:
                 detail = answer.error or (f"serves {answer.serial}" if answer.serial else None)
                 self._event(
                     session, plan, "nameserver", str(nameserver), state.lower(), detail=detail
                 )
-            row.state, row.serial, row.last_error = state, answer.serial, answer.error
-            row.checked_at = now
+            values = {"state": state, "serial": answer.serial, "last_error": answer.error,
+                      "checked_at": now, "since": since}  # fmt: skip
+            if row is None:
+                key = {"zone_id": plan.zone.id, "nameserver": str(nameserver)}
+                connection.execute(insert(ZONE_NAMESERVERS), {**key, **values})
+            else:
+                key = {"row_zone_id": plan.zone.id, "row_nameserver": str(nameserver)}
+                connection.execute(_UPDATE_NAMESERVER, {**key, **values})
 
     @staticmethod
     def _recordsets_served(session: Session, zone_id: str, serial: int) -> None:
-        session.execute(
-            update(Recordset)
-            .where(
-                Recordset.zone_id == zone_id,
-                Recordset.status != Status.ACTIVE,
-                Recordset.serial <= serial,
-            )
-            .values(status=Status.ACTIVE, action=Action.NONE)
-        )
+        params = {"served_zone_id": zone_id, "served": serial}
+        session.connection().execute(_RECORDSETS_SERVED, params)
 
     def _attempt_failed(
         self,
@@ -333,6 +365,7 @@ class Ledger:
             attempts = self.settings.retry_budget if pending.total_seconds() > budget else 0
         if attempts >= self.settings.retry_budget and zone.status != Status.ERROR:
             zone.status = Status.ERROR
+            ZoneRepository(session).save(zone, ("status",))
             self._event(session, plan, "worker", None, "status ERROR", detail=reason)
 
     def _removed(
@@ -347,6 +380,7 @@ class Ledger:
         if zone.deleted == LIVE:
             zone.deleted = zone.id
         zone.status, zone.action, zone.deleted_at = Status.DELETED, Action.NONE, utcnow()
+        ZoneRepository(session).save(zone, ("deleted", "status", "action", "deleted_at"))
         session.execute(delete(ZoneTarget).where(ZoneTarget.zone_id == zone.id))
         self._event(session, plan, "worker", None, "status DELETED")
         return True
@@ -361,7 +395,7 @@ class Ledger:
         *,
         detail: str | None = None,
     ) -> None:
-        session.add(
+        EventRepository(session).add(
             ZoneEvent(
                 zone_id=plan.zone.id,
                 role=role,
