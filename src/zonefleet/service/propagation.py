@@ -10,20 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from zonefleet.errors import ZoneNotFound
 from zonefleet.service.context import RequestContext
 from zonefleet.service.zones import visible_zone
 from zonefleet.storage.database import Database
-from zonefleet.storage.models import (
-    LIVE,
-    PoolTarget,
-    Zone,
-    ZoneNameserver,
-    ZoneTarget,
-)
+from zonefleet.storage.models import Zone
+from zonefleet.storage.propagation import PropagationRepository
 from zonefleet.storage.repositories import Repositories
 
 
@@ -65,30 +57,25 @@ class PropagationService:
     def get_propagation(self, ctx: RequestContext, zone_id: str) -> Propagation:
         with self.database.read() as session:
             zone = visible_zone(Repositories(session), ctx, zone_id)
-            return self._read(session, zone)
+            return self._read(PropagationRepository(session), zone)
 
     def find_by_name(self, name: str) -> Propagation:
         """For operators (no project scope): the live zone of that name."""
+        absolute = name.lower() if name.endswith(".") else name.lower() + "."
         with self.database.read() as session:
-            absolute = name.lower() if name.endswith(".") else name.lower() + "."
-            statement = select(Zone).where(Zone.name == absolute, Zone.deleted == LIVE)
-            zone = session.scalars(statement).first()
+            found = PropagationRepository(session)
+            zone = found.live_zone_named(absolute)
             if zone is None:
                 raise ZoneNotFound(f"no zone named {name}")
-            return self._read(session, zone)
+            return self._read(found, zone)
 
     @staticmethod
-    def _read(session: Session, zone: Zone) -> Propagation:
-        rows = session.scalars(
-            select(ZoneNameserver)
-            .where(ZoneNameserver.zone_id == zone.id)
-            .order_by(ZoneNameserver.nameserver)
-        )
+    def _read(found: PropagationRepository, zone: Zone) -> Propagation:
         nameservers = [
             NameserverView(
                 *_endpoint(r.nameserver), r.serial, r.state, r.last_error, r.since, r.checked_at
             )
-            for r in rows
+            for r in found.nameservers(zone.id)
         ]
         targets = [
             TargetView(
@@ -102,12 +89,7 @@ class PropagationService:
                 row.since,
                 row.next_attempt_at,
             )
-            for row, target in session.execute(
-                select(ZoneTarget, PoolTarget)
-                .join(PoolTarget, PoolTarget.id == ZoneTarget.target_id)
-                .where(ZoneTarget.zone_id == zone.id)
-                .order_by(PoolTarget.created_at)
-            )
+            for row, target in found.targets(zone.id)
         ]
         return Propagation(zone, nameservers, targets)
 
