@@ -9,7 +9,7 @@ left to a flush.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import dns.name
 import dns.rdata
@@ -133,3 +133,13 @@ def record_hash(data: str) -> str:
 
 def new_records(zone_id: str, datas: Iterable[str]) -> list[Record]:
     return [Record(zone_id=zone_id, data=data, hash=record_hash(data)) for data in datas]
+
+
+def replace_records(recordset: Recordset, datas: Sequence[str]) -> None:
+    """Keep the records still wanted (their rows and ids), drop the rest, add the new."""
+    wanted = set(datas)
+    kept = [record for record in recordset.records if record.data in wanted]
+    have = {record.data for record in kept}
+    recordset.records = kept + new_records(
+        recordset.zone_id, [data for data in datas if data not in have]
+    )

@@ -21,13 +21,12 @@ from zonefleet.errors import (
 from zonefleet.pools.diff import Kind, PoolDiff, PoolsDiff, diff_pools
 from zonefleet.pools.rows import definition_of, new_pool, write_pool
 from zonefleet.pools.schema import PoolDefinition
-from zonefleet.service.changes import ZoneChange, current_mname, new_records, rrset_state
+from zonefleet.service.changes import ZoneChange, current_mname, replace_records, rrset_state
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
     DEFAULT_POOL_ID,
     Action,
     Pool,
-    Recordset,
     Status,
     Zone,
     ZoneEvent,
@@ -234,11 +233,3 @@ def mark_pending(zone: Zone) -> None:
     zone.status, zone.action = Status.PENDING, Action.UPDATE
     zone.version += 1
     zone.updated_at = utcnow()
-
-
-def replace_records(recordset: Recordset, datas: Sequence[str]) -> None:
-    """Keep the records still wanted (their rows and ids), drop the rest, add the new."""
-    kept = [record for record in recordset.records if record.data in datas]
-    have = {record.data for record in kept}
-    added = new_records(recordset.zone_id, [data for data in datas if data not in have])
-    recordset.records = kept + added

@@ -29,7 +29,7 @@ from zonefleet.errors import (
     InvalidTTLError,
     RecordsetNotFound,
 )
-from zonefleet.service.changes import ZoneChange, new_records, rrset_state
+from zonefleet.service.changes import ZoneChange, new_records, replace_records, rrset_state
 from zonefleet.service.context import RequestContext
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.timeline import api_write
@@ -392,7 +392,7 @@ class RecordsetService:
         if request.ttl is not UNSET:
             recordset.ttl = request.ttl
         if records is not None:
-            self._replace_records(recordset, records)
+            replace_records(recordset, records)
         after = rrset_state(zone, recordset)
         if after == before:
             return False
@@ -401,13 +401,3 @@ class RecordsetService:
         recordset.action = Action.UPDATE
         recordset.status = Status.PENDING
         return True
-
-    @staticmethod
-    def _replace_records(recordset: Recordset, records: list[str]) -> None:
-        """Keep unchanged records (and their ids), drop the rest, add the new."""
-        wanted = set(records)
-        kept = [record for record in recordset.records if record.data in wanted]
-        have = {record.data for record in kept}
-        recordset.records = kept + new_records(
-            recordset.zone_id, [d for d in records if d not in have]
-        )
