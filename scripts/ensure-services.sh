@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the database servers the suite uses are up: PostgreSQL and MariaDB
-# on 127.0.0.1. A stopped one is started the way this machine's services are
+# Makes sure the servers the suite uses are up on 127.0.0.1: PostgreSQL,
+# MariaDB and RabbitMQ. A stopped one is started the way this machine's services are
 # (as root); one that cannot be reached makes the suite fail, never skip.
 set -euo pipefail
 
@@ -19,5 +19,9 @@ fi
 if ! up 3306 && [ "$(id -u)" = 0 ] && [ -x /usr/sbin/mariadbd ]; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
 fi
+if ! up 5672 && [ "$(id -u)" = 0 ] && command -v rabbitmq-server >/dev/null; then
+  rabbitmq-server -detached || true
+fi
 wait_for 5432 PostgreSQL
 wait_for 3306 MariaDB
+wait_for 5672 RabbitMQ

@@ -8,10 +8,12 @@ server fails the run; elsewhere its tests are skipped with the reason.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -52,6 +54,9 @@ MARIADB_ADMIN_URL = os.environ.get(
 )
 
 
+AMQP_URL = os.environ.get("ZONEFLEET_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
 def unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI requires it)")
@@ -88,6 +93,18 @@ def empty_postgresql_url() -> Iterator[str]:
     yield from _server_database(
         PG_ADMIN_URL, 'CREATE DATABASE "{name}"', 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
     )
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> str:
+    """The machine's RabbitMQ; tests keep to exchanges and queues of their own."""
+    url = urlsplit(AMQP_URL)
+    host, port = url.hostname or "127.0.0.1", url.port or 5672
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError as exc:
+        unavailable(f"RabbitMQ is not reachable at {host}:{port}: {exc}")
+    return AMQP_URL
 
 
 @pytest.fixture(scope="session")

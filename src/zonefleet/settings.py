@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from zonefleet.bus.urls import broker_urls
+
 ENV_PREFIX = "ZONEFLEET_"
 
 SUPPORTED_RECORD_TYPES = (
@@ -165,6 +167,37 @@ class WorkerSettings(_Section):
     )
 
 
+class BusSettings(_Section):
+    url: Annotated[tuple[str, ...], BeforeValidator(broker_urls)] = Field(
+        ("memory://",),
+        description="memory:// (hints stay in this process) or the RabbitMQ brokers: "
+        "amqp://user:pass@host:5672/vhost or oslo's rabbit://user:pass@host1,host2/vhost; "
+        "several URLs (TOML array, or ';' between them) are tried in order when one is down",
+    )
+    exchange: str = Field("zonefleet", min_length=1, description="Exchange of the internal hints")
+    queue: str = Field(
+        "zonefleet.worker.zone_changed",
+        min_length=1,
+        description="Queue the workers share: each hint wakes one worker",
+    )
+    connect_timeout: float = Field(
+        2.0, gt=0, description="Seconds to wait for one broker before trying the next"
+    )
+    retry_max_delay: float = Field(
+        5.0, gt=0, description="Longest wait between reconnection attempts while brokers are down"
+    )
+    publish_buffer: int = Field(
+        10_000,
+        ge=1,
+        description="Hints held while no broker answers; older ones are dropped (the scan "
+        "finds their zones)",
+    )
+
+    @property
+    def in_process(self) -> bool:
+        return self.url == ("memory://",)
+
+
 class ZoneSettings(_Section):
     default_ttl: int = Field(
         3600, ge=0, le=2147483647, description="TTL of a zone created without one"
@@ -234,6 +267,7 @@ class Settings(_Section):
     api: ApiSettings = ApiSettings()
     mdns: MdnsSettings = MdnsSettings()
     worker: WorkerSettings = WorkerSettings()
+    bus: BusSettings = BusSettings()
     zones: ZoneSettings = ZoneSettings()
     quotas: QuotaSettings = QuotaSettings()
     pools: PoolSettings = PoolSettings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select, update
@@ -12,7 +12,6 @@ from sqlalchemy import select, update
 from tests.service.factories import ctx, make_zone, rs_request, zone_request
 from tests.stack import Stack
 from tests.worker.witness import WitnessBackend
-from zonefleet.backends import base
 from zonefleet.errors import ZoneNotFound
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
@@ -26,20 +25,6 @@ from zonefleet.storage.models import (
     ZoneNameserver,
     ZoneTarget,
 )
-
-
-@pytest.fixture
-def witness(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[WitnessBackend]]:
-    real = base.backend_class
-
-    def lookup(kind: str) -> type[base.Backend]:
-        return WitnessBackend if kind == "witness" else real(kind)
-
-    for module in ("zonefleet.worker.plan", "zonefleet.worker.reconciler"):
-        monkeypatch.setattr(f"{module}.backend_class", lookup)
-    WitnessBackend.reset()
-    yield WitnessBackend
-    WitnessBackend.reset()
 
 
 def add_target(database: Database, stack: Stack, target_id: str) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from zonefleet.api.deps import ApiServices
-from zonefleet.bus.local import ZoneHints
+from zonefleet.bus.amqp import AmqpBus
+from zonefleet.bus.local import LocalBus, ZoneHints
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.recordsets import RecordsetService
@@ -16,6 +17,11 @@ def database(settings: Settings) -> Database:
     return Database(
         settings.database_url, pool_size=settings.database.pool_size, echo=settings.database.echo
     )
+
+
+def bus(settings: Settings) -> LocalBus | AmqpBus:
+    """The in-process bus for `memory://`, RabbitMQ otherwise (connecting in the background)."""
+    return LocalBus() if settings.bus.in_process else AmqpBus(settings.bus)
 
 
 def api_services(settings: Settings, db: Database, hints: ZoneHints | None = None) -> ApiServices:

@@ -1,4 +1,4 @@
-"""`zonefleet` subcommands: serve, db upgrade|current, config sample, pool, tsigkey."""
+"""`zonefleet` subcommands: serve, api, worker, mdns, db, config sample, pool, tsigkey, zone."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import asyncio
 import gc
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
-from zonefleet.cli import assembly, pools, tsigkeys, zones
+from zonefleet.cli import assembly, pools, roles, tsigkeys, zones
 from zonefleet.cli.serve import serve_all
 from zonefleet.settings import Settings, SettingsError, load_settings, sample
 from zonefleet.storage import migrate
+from zonefleet.storage.database import Database
 
 console = Console(stderr=True)
 
@@ -25,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, help="settings file (TOML)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the embedded default: every role in one process")
+    commands.add_parser("api", help="run the v2 API (one role of a cluster)")
+    commands.add_parser("worker", help="run a reconciler (one role of a cluster)")
+    commands.add_parser("mdns", help="run the mini-DNS server (one role of a cluster)")
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="db_command", required=True
     )
@@ -59,6 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tsigkey": tsigkeys.run,
         "zone": zones.run,
         "serve": lambda settings, _: _serve(settings),
+        "api": lambda settings, _: _role(settings, roles.run_api),
+        "worker": lambda settings, _: _role(settings, roles.run_worker),
+        "mdns": lambda settings, _: _role(settings, roles.run_mdns),
     }
     return commands[args.command](settings, args)
 
@@ -77,9 +85,18 @@ def _db(settings: Settings, command: str) -> int:
 
 
 def _serve(settings: Settings) -> int:
+    return _role(settings, serve_all, upgrade_sqlite=True)
+
+
+def _role(
+    settings: Settings,
+    run: Callable[[Settings, Database], Coroutine[Any, Any, None]],
+    *,
+    upgrade_sqlite: bool = False,
+) -> int:
     db = assembly.database(settings)
     try:
-        if db.dialect == "sqlite":
+        if upgrade_sqlite and db.dialect == "sqlite":
             migrate.upgrade(db, settings.pools.default_ns_hostname)
         elif migrate.current_revision(db) != migrate.head_revision():
             console.print(
@@ -88,7 +105,10 @@ def _serve(settings: Settings) -> int:
             return 2
         # Everything built so far lives for the whole process: keep the collector off it.
         gc.freeze()
-        asyncio.run(serve_all(settings, db))
+        asyncio.run(run(settings, db))
+    except roles.RoleError as exc:
+        console.print(f"[red]zonefleet: {exc}[/red]", highlight=False)
+        return 2
     finally:
         db.dispose()
     return 0

@@ -6,11 +6,8 @@ import asyncio
 import logging
 import sys
 
-import uvicorn
-
 from zonefleet.api.app import create_app
-from zonefleet.bus.local import LocalBus
-from zonefleet.cli import assembly
+from zonefleet.cli import assembly, roles
 from zonefleet.mdns.server import MdnsServer
 from zonefleet.mdns.store import ZoneStore
 from zonefleet.settings import Settings
@@ -22,23 +19,22 @@ GIL_SWITCH_SECONDS = 0.0005
 
 
 async def serve_all(settings: Settings, db: Database) -> None:
-    """Run every role until uvicorn is told to stop (SIGINT or SIGTERM)."""
+    """Run every role until SIGTERM or SIGINT; then each stops as its own process would."""
     # mdns answers a nameserver's SOA query and transfer while the worker and the API
     # hold the GIL in other threads; a shorter switch interval than the default 5 ms
     # keeps that wait, which every change pays, to a fraction of a millisecond.
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
-    bus = LocalBus()
+    bus = assembly.bus(settings)
     app = create_app(assembly.api_services(settings, db, hints=bus))
     mdns = MdnsServer(ZoneStore(db), settings.mdns)
     await mdns.start()
     reconciler = Reconciler(db, settings.worker, mdns.address)
     bus.subscribe(reconciler.zone_changed)
     worker = asyncio.create_task(reconciler.run())
-    host, port = settings.api.bind
-    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
     try:
-        await uvicorn.Server(config).serve()
+        await roles.serve_api(app, settings)
     finally:
+        await asyncio.to_thread(bus.close)
         reconciler.stop()
         await worker
         await mdns.stop()

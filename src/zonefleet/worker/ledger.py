@@ -13,7 +13,7 @@ only the (zone, target) rows, which pools with targets have, are ORM objects.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -187,6 +187,16 @@ class Ledger:
                 event = done if result.error is None else "push failed"
                 self._event(session, plan, "target", result.target_id, event, detail=result.error)
             self._retire_finished(session, plan)
+
+    def release(self, keep: Collection[str] = ()) -> int:
+        """Give up this worker's leases (at shutdown), but those on the zones in `keep`, whose
+        backend calls are still running: those leases expire by themselves."""
+        statement = update(ZoneTarget).where(ZoneTarget.lease_owner == self.owner)
+        if keep:
+            statement = statement.where(ZoneTarget.zone_id.not_in(list(keep)))
+        with self.database.write() as session:
+            values = statement.values(lease_owner=None, lease_expires_at=None)
+            return session.connection().execute(values).rowcount
 
     def settle(self, plan: Plan, served: dict[Nameserver, Served], *, final: bool) -> Status:
         """Record what each nameserver serves and move the zone and its recordsets on.

@@ -38,6 +38,8 @@ from zonefleet.worker.serials import Nameserver, Served, served_serial
 LOG = logging.getLogger(__name__)
 # Zones whose targets are remembered for early NOTIFYs (least recently changed dropped).
 HOLDING_LIMIT = 10_000
+# Rounds in flight at shutdown get this long to finish before they are cancelled.
+STOP_GRACE_SECONDS = 5.0
 
 
 def worker_name() -> str:
@@ -67,6 +69,8 @@ class Reconciler:
         self._holding: OrderedDict[str, tuple[ZoneRef, tuple[TargetSpec, ...]]] = OrderedDict()
         self._notified: dict[str, set[str]] = {}
         self._notified_lock = threading.Lock()
+        self._pushing: dict[str, int] = {}
+        self._pushing_lock = threading.Lock()
 
     def zone_changed(self, zone_id: str) -> None:
         loop = self._loop
@@ -121,9 +125,17 @@ class Reconciler:
         scan.cancel()
         running = list(self._running.values())
         if running:
-            _, late = await asyncio.wait(running, timeout=5)
+            _, late = await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
             for task in late:
                 task.cancel()
+            if late:
+                await asyncio.wait(late)
+        try:
+            released = await asyncio.to_thread(self.ledger.release, self._pushing_zones())
+        except (ServiceUnavailableError, SQLAlchemyError) as exc:
+            LOG.warning("worker: leases not released (they expire by themselves): %s", exc)
+        else:
+            LOG.info("worker %s stopped; %d leases released", self.ledger.owner, released)
         self._loop = None
 
     def stop(self) -> None:
@@ -182,8 +194,24 @@ class Reconciler:
             LOG.debug("worker: zone %s %s serial %s: %s", zone_id, plan.zone.name,
                       plan.zone.serial, status)  # fmt: skip
 
+    def _pushing_zones(self) -> set[str]:
+        with self._pushing_lock:
+            return {zone_id for zone_id, count in self._pushing.items() if count}
+
     def _push(self, plan: Plan, claimed: Claimed) -> PushResult:
-        """The backend calls for one target (in a thread: drivers block)."""
+        """The backend calls for one target (in a thread: drivers block; a cancelled round
+        does not stop them, so shutdown keeps their leases)."""
+        with self._pushing_lock:
+            self._pushing[plan.zone.id] = self._pushing.get(plan.zone.id, 0) + 1
+        try:
+            return self._push_target(plan, claimed)
+        finally:
+            with self._pushing_lock:
+                self._pushing[plan.zone.id] -= 1
+                if not self._pushing[plan.zone.id]:
+                    del self._pushing[plan.zone.id]
+
+    def _push_target(self, plan: Plan, claimed: Claimed) -> PushResult:
         zone = plan.zone
         if claimed.skip_backend:
             return PushResult(claimed.target_id, removed=claimed.remove)

@@ -1,0 +1,47 @@
+"""The ledger's leases on every engine: taken by a claim, given up by `release`."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.service.factories import make_zone
+from tests.worker.witness import WitnessBackend
+from zonefleet.api.deps import ApiServices
+from zonefleet.settings import BindAddress, WorkerSettings
+from zonefleet.storage.database import Database
+from zonefleet.storage.models import DEFAULT_POOL_ID, PoolTarget, ZoneTarget
+from zonefleet.worker.ledger import Ledger
+
+MDNS = BindAddress("127.0.0.1", 5354)
+
+
+def lease_owners(database: Database, zone_id: str) -> list[str | None]:
+    with database.read() as session:
+        rows = session.scalars(select(ZoneTarget).where(ZoneTarget.zone_id == zone_id))
+        return [row.lease_owner for row in rows]
+
+
+def test_a_stopping_worker_releases_its_leases_but_those_still_pushing(
+    database: Database, services: ApiServices, witness: type[WitnessBackend]
+) -> None:
+    with database.write() as session:
+        session.add(PoolTarget(id="t1", pool_id=DEFAULT_POOL_ID, type="witness",
+                               options={"host": "127.0.0.1", "port": 53}, masters=[]))  # fmt: skip
+    first, second = (make_zone(services, f"{n}.lease.example.") for n in ("one", "two"))
+    worker = Ledger(database, WorkerSettings(), MDNS, "worker-a")
+    for zone in (first, second):
+        plan = worker.claim(zone.id, hinted=True)
+        assert plan is not None and [c.target_id for c in plan.claimed] == ["t1"]
+        assert lease_owners(database, zone.id) == ["worker-a"]
+
+    other = Ledger(database, WorkerSettings(), MDNS, "worker-b")
+    blocked = other.claim(first.id, hinted=True)
+    assert blocked is not None and blocked.claimed == ()
+
+    assert worker.release(keep={second.id}) == 1
+    assert lease_owners(database, first.id) == [None]
+    assert lease_owners(database, second.id) == ["worker-a"]
+    taken = other.claim(first.id, hinted=True)
+    assert taken is not None and [c.target_id for c in taken.claimed] == ["t1"]
+    assert worker.release() == 1  # the other's lease on the first zone is not its own
+    assert lease_owners(database, first.id) == ["worker-b"]
