@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the servers the suite uses are up on 127.0.0.1: PostgreSQL,
-# MariaDB and RabbitMQ. A stopped one is started the way this machine's services are
+# MariaDB, RabbitMQ and Redis. A stopped one is started the way this machine's services are
 # (as root); one that cannot be reached makes the suite fail, never skip.
 set -euo pipefail
 
@@ -22,6 +22,12 @@ fi
 if ! up 5672 && [ "$(id -u)" = 0 ] && command -v rabbitmq-server >/dev/null; then
   rabbitmq-server -detached || true
 fi
+if ! up 6379 && [ "$(id -u)" = 0 ] && command -v redis-server >/dev/null; then
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+fi
 wait_for 5432 PostgreSQL
 wait_for 3306 MariaDB
 wait_for 5672 RabbitMQ
+wait_for 6379 Redis

@@ -38,6 +38,7 @@ from zonefleet.storage.models import (
     Quota,
     Record,
     Recordset,
+    ServiceStatus,
     TsigKey,
     Zone,
     ZoneEvent,
@@ -55,6 +56,7 @@ MARIADB_ADMIN_URL = os.environ.get(
 
 
 AMQP_URL = os.environ.get("ZONEFLEET_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+REDIS_URL = os.environ.get("ZONEFLEET_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 
 def unavailable(reason: str) -> None:
@@ -95,16 +97,37 @@ def empty_postgresql_url() -> Iterator[str]:
     )
 
 
+@pytest.fixture
+def empty_mariadb_url() -> Iterator[str]:
+    """A MariaDB database of its own, without any schema."""
+    yield from _server_database(
+        MARIADB_ADMIN_URL,
+        "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
+        "DROP DATABASE IF EXISTS `{name}`",
+    )
+
+
 @pytest.fixture(scope="session")
 def rabbitmq_url() -> str:
     """The machine's RabbitMQ; tests keep to exchanges and queues of their own."""
-    url = urlsplit(AMQP_URL)
-    host, port = url.hostname or "127.0.0.1", url.port or 5672
+    _reachable(AMQP_URL, 5672, "RabbitMQ")
+    return AMQP_URL
+
+
+def _reachable(url: str, default_port: int, what: str) -> None:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or default_port
     try:
         socket.create_connection((host, port), timeout=2).close()
     except OSError as exc:
-        unavailable(f"RabbitMQ is not reachable at {host}:{port}: {exc}")
-    return AMQP_URL
+        unavailable(f"{what} is not reachable at {host}:{port}: {exc}")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The machine's Redis, under a tooz namespace of the test's own."""
+    _reachable(REDIS_URL, 6379, "Redis")
+    return f"{REDIS_URL}?namespace=zonefleet-test-{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +179,7 @@ def _empty(database: Database) -> None:
     with database.write() as session:
         for model in (
             ZoneEvent, ZoneTarget, ZoneNameserver, JournalEntry, Record, Recordset, Zone, Quota,
-            PoolTarget, PoolNameserver, PoolAlsoNotify, TsigKey,
+            PoolTarget, PoolNameserver, PoolAlsoNotify, TsigKey, ServiceStatus,
         ):  # fmt: skip
             session.execute(delete(model))
         session.execute(delete(PoolNsRecord))

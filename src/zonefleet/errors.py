@@ -220,3 +220,8 @@ class DuplicateTsigKeyError(DuplicateError):
 
 class TsigKeyInUseError(BadRequestError):
     error_type = "tsigkey_in_use"
+
+
+class ServiceStatusNotFound(NotFound):
+    error_type = "service_status_not_found"
+    default_message = "Could not find ServiceStatus"

@@ -198,6 +198,63 @@ class BusSettings(_Section):
         return self.url == ("memory://",)
 
 
+class CoordinationSettings(_Section):
+    url: str = Field(
+        "",
+        description="tooz backend that decides which producer owns each periodic task, e.g. "
+        "redis://127.0.0.1:6379 or file:///var/lib/zonefleet/coordination. Empty: no "
+        "coordination, so run one producer (or `serve`) only",
+    )
+    lock_seconds: int = Field(
+        5,
+        ge=1,
+        description="A dead producer's tasks are taken over after this many seconds "
+        "(tooz lock_timeout, unless the URL sets one)",
+    )
+
+
+class ProducerSettings(_Section):
+    tick: float = Field(
+        1.0, gt=0, description="Seconds between the producer's looks at which tasks are due"
+    )
+    audit_interval: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds between serial-drift audits: every nameserver asked for every "
+        "ACTIVE zone's serial, lagging ones pushed again",
+    )
+    audit_concurrency: int = Field(
+        64, ge=1, description="SOA queries the drift audit has in flight at once"
+    )
+    purge_interval: float = Field(
+        3600.0, gt=0, description="Seconds between purges of deleted zones"
+    )
+    purge_after: float = Field(
+        604800.0,
+        ge=0,
+        description="Seconds a deleted zone's row is kept (shown as DELETED) before it is purged",
+    )
+    purge_batch: int = Field(100, ge=1, description="Deleted zones purged per run at most")
+
+
+class HeartbeatSettings(_Section):
+    interval: float = Field(10.0, gt=0, description="Seconds between a process's heartbeats")
+    down_after: float = Field(
+        30.0, gt=0, description="A process silent for this many seconds shows DOWN"
+    )
+    retention: float = Field(
+        604800.0,
+        gt=0,
+        description="Seconds a DOWN process stays listed before the producer purges its row",
+    )
+
+    @model_validator(mode="after")
+    def _down_after_beats(self) -> HeartbeatSettings:
+        if self.down_after <= self.interval:
+            raise ValueError("down_after must be longer than interval")
+        return self
+
+
 class ZoneSettings(_Section):
     default_ttl: int = Field(
         3600, ge=0, le=2147483647, description="TTL of a zone created without one"
@@ -268,6 +325,9 @@ class Settings(_Section):
     mdns: MdnsSettings = MdnsSettings()
     worker: WorkerSettings = WorkerSettings()
     bus: BusSettings = BusSettings()
+    heartbeat: HeartbeatSettings = HeartbeatSettings()
+    coordination: CoordinationSettings = CoordinationSettings()
+    producer: ProducerSettings = ProducerSettings()
     zones: ZoneSettings = ZoneSettings()
     quotas: QuotaSettings = QuotaSettings()
     pools: PoolSettings = PoolSettings()

@@ -35,9 +35,11 @@ NOAUTH = ("--os-auth-type", "none")
 
 @dataclass(frozen=True)
 class LiveApi:
-    """Where the running API answers."""
+    """Where the running API answers, and the database it serves (for rows only a process
+    other than the API writes, such as heartbeats)."""
 
     port: int
+    database: Database
 
     @property
     def root(self) -> str:
@@ -81,7 +83,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     database = Database(f"sqlite:///{tmp_path / 'zonefleet.sqlite3'}", pool_size=5)
     migrate.upgrade(database, "ns1.zonefleet.test.")
     app = create_app(assembly.api_services(settings, database))
-    api = LiveApi(port=_free_port())
+    api = LiveApi(port=_free_port(), database=database)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=api.port, log_level="warning")
     )

@@ -7,11 +7,14 @@ Each command runs in this process through openstackclient.shell.main, Keystone-l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.clients.conftest import InProcessOpenStack
+from tests.clients.conftest import InProcessOpenStack, LiveApi
+from zonefleet.storage.models import ServiceState, new_id, utcnow
+from zonefleet.storage.service_statuses import ServiceStatusRepository
 
 pytestmark = [
     pytest.mark.clients,
@@ -437,3 +440,42 @@ def test_recordset_set_reports_action_UPDATE(openstack: InProcessOpenStack, uniq
     assert (updated["status"], updated["action"]) == ("PENDING", "UPDATE")
     # Designate also marks the zone: any recordset change sets the zone's action to UPDATE.
     assert openstack.json("zone", "show", zone, project=project)["action"] == "UPDATE"
+
+
+# -- service statuses -----------------------------------------------------------------
+
+
+def test_dns_service_list_and_show(
+    openstack: InProcessOpenStack, live_api: LiveApi, unique: str
+) -> None:
+    """Heartbeat rows written into the live API's database, read back by the CLI; the row
+    silent for longer than down_after (30 s by default) shows DOWN."""
+    hostname = f"node-{unique}.example.net"
+    alive, silent = new_id(), new_id()
+    with live_api.database.write() as session:
+        rows = ServiceStatusRepository(session)
+        for row_id, service_name, at in (
+            (alive, "central", utcnow()),
+            (silent, "worker", utcnow() - timedelta(minutes=5)),
+        ):
+            rows.beat(
+                row_id, service_name=service_name, hostname=hostname, status=ServiceState.UP,
+                stats={"pid": 7}, capabilities={}, now=at,
+            )  # fmt: skip
+
+    listed = openstack.json("dns", "service", "list", "--hostname", hostname)
+    assert sorted(
+        (s["id"], s["hostname"], s["service_name"], s["status"]) for s in listed
+    ) == sorted([(alive, hostname, "central", "UP"), (silent, hostname, "worker", "DOWN")])
+    workers = openstack.json("dns", "service", "list", "--hostname", hostname,
+                             "--service_name", "worker")  # fmt: skip
+    assert [s["id"] for s in workers] == [silent]
+
+    shown = openstack.json("dns", "service", "show", alive)
+    assert (shown["id"], shown["hostname"], shown["service_name"], shown["status"]) == (
+        alive, hostname, "central", "UP",
+    )  # fmt: skip
+    assert shown["stats"] == "pid"  # designateclient prints a dict's keys, one a line
+    assert openstack.json("dns", "service", "show", silent)["status"] == "DOWN"
+    missing = openstack.fails("dns", "service", "show", new_id())
+    assert "Could not find ServiceStatus" in missing.stderr

@@ -22,6 +22,7 @@ import dns.rdatatype
 import dns.tsig
 import pytest
 
+from tests.integration.cluster import Cluster
 from tests.integration.named import (
     Named,
     PrimaryZone,
@@ -32,6 +33,7 @@ from zonefleet.backends.base import Master, TargetSpec
 from zonefleet.backends.bind9 import Bind9Options
 
 NamedFactory = Callable[..., Named]
+ClusterFactory = Callable[..., Cluster]
 
 
 @dataclass
@@ -137,3 +139,23 @@ def wait_for_serial(
         if time.monotonic() > deadline:
             pytest.fail(f"{host}:{port} serves {zone} at serial {seen}, not {serial}")
         time.sleep(0.05)
+
+
+@pytest.fixture
+def cluster_factory(tmp_path: Path, rabbitmq_url: str) -> Iterator[ClusterFactory]:
+    """`cluster_factory(database_url, **env)`: a migrated database and a bus of the cluster's
+    own; every role it starts is stopped at the end."""
+    made: list[Cluster] = []
+
+    def make(database_url: str, **env: str) -> Cluster:
+        directory = tmp_path / f"cluster-{len(made)}"
+        directory.mkdir()
+        cluster = Cluster(directory, database_url, {"ZONEFLEET_BUS__URL": rabbitmq_url, **env})
+        made.append(cluster)
+        upgraded = cluster.command("db", "upgrade")
+        assert upgraded.returncode == 0, upgraded.stderr
+        return cluster
+
+    yield make
+    for cluster in made:
+        cluster.stop()

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dns.name
 import httpx2
 import pytest
+from sqlalchemy import create_engine, select
 
-from tests.integration.cluster import Cluster
-from tests.integration.conftest import NamedFactory, served_serial
+from tests.integration.cluster import Cluster, Role
+from tests.integration.conftest import ClusterFactory, NamedFactory, served_serial
 from tests.integration.named import bind_pool_yaml
+from zonefleet.storage.models import ServiceStatus
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql]
 HEADERS = {"X-Auth-Project-Id": "cluster-project"}
@@ -28,12 +29,8 @@ STOPPED_BROKER = "amqp://guest:guest@127.0.0.1:9//"
 
 
 @pytest.fixture
-def cluster(empty_postgresql_url: str, rabbitmq_url: str, tmp_path: Path) -> Iterator[Cluster]:
-    cluster = Cluster(tmp_path, empty_postgresql_url, {"ZONEFLEET_BUS__URL": rabbitmq_url})
-    upgraded = cluster.command("db", "upgrade")
-    assert upgraded.returncode == 0, upgraded.stderr
-    yield cluster
-    cluster.stop()
+def cluster(empty_postgresql_url: str, cluster_factory: ClusterFactory) -> Cluster:
+    return cluster_factory(empty_postgresql_url)
 
 
 def wait_active(api: str, path: str, timeout: float) -> dict[str, Any]:
@@ -98,3 +95,54 @@ def test_writes_succeed_with_no_broker_and_the_scan_converges(cluster: Cluster) 
     for zone_id in ids:
         wait_active(api.url, f"/v2/zones/{zone_id}", timeout=10)
     assert "no broker among" in api.text()
+
+
+def test_a_killed_producers_tasks_are_taken_over_and_it_shows_down(
+    cluster: Cluster, redis_url: str
+) -> None:
+    coordination = {
+        "ZONEFLEET_COORDINATION__URL": redis_url,
+        "ZONEFLEET_COORDINATION__LOCK_SECONDS": "2",
+        "ZONEFLEET_PRODUCER__TICK": "0.2",
+        "ZONEFLEET_HEARTBEAT__INTERVAL": "0.5",
+        "ZONEFLEET_HEARTBEAT__DOWN_AFTER": "2",
+    }
+    first = cluster.start("producer", **coordination)
+    wait_for_text(first, "now owns service_status_check")
+    second = cluster.start("producer", **coordination)
+    time.sleep(1)
+    assert "now owns" not in second.text(), "two producers own one task"
+
+    first.stop(signal.SIGKILL)
+    killed_at = time.monotonic()
+    for task in ("drift_audit", "zone_purge", "service_status_check"):
+        wait_for_text(second, f"now owns {task}", timeout=10)
+    assert time.monotonic() - killed_at < 6, "the takeover took longer than seconds"
+
+    statuses = service_rows(cluster.database_url)
+    deadline = time.monotonic() + 10
+    while statuses.get(first.process.pid) != "DOWN":
+        assert time.monotonic() < deadline, f"the killed producer shows {statuses}"
+        time.sleep(0.2)
+        statuses = service_rows(cluster.database_url)
+    assert statuses[second.process.pid] == "UP"
+    assert second.stop() == 0
+    assert service_rows(cluster.database_url)[second.process.pid] == "DOWN"
+
+
+def wait_for_text(role: Role, text: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in role.text():
+        assert time.monotonic() < deadline, f"{role.name} never logged {text!r}:\n{role.text()}"
+        time.sleep(0.05)
+
+
+def service_rows(database_url: str) -> dict[int, str]:
+    """Each process's heartbeat status by its pid, read straight from the database."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(ServiceStatus.stats, ServiceStatus.status))
+            return {int(stats["pid"]): status for stats, status in rows}
+    finally:
+        engine.dispose()

@@ -3,6 +3,7 @@ from mdns → BIND answers. BIND's own answers (dnspython queries) are the evide
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 
@@ -18,6 +19,7 @@ from tests.integration.named import Named, bind_pool_yaml
 from tests.service.factories import ctx, make_zone, rs_request
 from tests.stack import Stack
 from zonefleet.pools.load import parse_pools
+from zonefleet.producer.tasks import DriftAudit
 from zonefleet.service.pools import PoolService
 from zonefleet.service.recordsets import RecordsetUpdate
 from zonefleet.storage.models import Status, ZoneEvent
@@ -177,3 +179,23 @@ def test_below_the_threshold_a_lagging_nameserver_stays_visible(
         what="the propagation view to show the lagging nameserver",
     )
     assert stack.zone(zone.id).serial == active.serial
+
+
+def test_the_drift_audit_puts_back_a_zone_that_bind_lost(bind_stack: Stack, bind: Named) -> None:
+    zone = make_zone(bind_stack.services, "drift.example.org.")
+    active = bind_stack.wait_for(zone.id, Status.ACTIVE)
+    name = dns.name.from_text(zone.name)
+    audit = DriftAudit(bind_stack.database, bind_stack.settings, bind_stack.reconciler)
+    asyncio.run(audit.run())
+    assert audit.last_checked == 1 and audit.last_pushed == []
+
+    bind.rndc("delzone", "drift.example.org")  # behind Zonefleet's back
+    assert served_serial(bind.host, bind.port, name) is None
+    asyncio.run(audit.run())
+    assert audit.last_pushed == [zone.id]
+    wait_for_serial(bind.host, bind.port, name, active.serial)
+    assert bind_stack.zone(zone.id).status == Status.ACTIVE
+    with bind_stack.database.read() as session:
+        events = session.scalars(select(ZoneEvent).where(ZoneEvent.zone_id == zone.id)).all()
+    drift = [event for event in events if event.event == "drift found"]
+    assert len(drift) == 1 and "MISSING" in (drift[0].detail or "")

@@ -13,6 +13,7 @@ from zonefleet.errors import UnsupportedContentTypeError
 from zonefleet.service.context import RequestContext
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.recordsets import RecordsetService
+from zonefleet.service.service_statuses import ServiceStatusService
 from zonefleet.service.zones import ZoneService
 from zonefleet.settings import ApiSettings
 from zonefleet.storage.database import Database
@@ -27,6 +28,7 @@ class ApiServices:
     zones: ZoneService
     recordsets: RecordsetService
     propagation: PropagationService
+    service_statuses: ServiceStatusService
 
 
 # The dependencies are coroutines though they never await: FastAPI runs a plain function

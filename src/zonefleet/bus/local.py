@@ -43,6 +43,10 @@ class LocalBus:
             except RuntimeError:  # a subscriber whose loop has closed, at shutdown
                 LOG.debug("bus: subscriber gone for zone %s", zone_id)
 
+    @property
+    def connected(self) -> bool:
+        return True
+
     def close(self) -> None:
         with self._lock:
             self._subscribers.clear()

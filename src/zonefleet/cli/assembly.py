@@ -8,6 +8,7 @@ from zonefleet.bus.local import LocalBus, ZoneHints
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.recordsets import RecordsetService
+from zonefleet.service.service_statuses import ServiceStatusService
 from zonefleet.service.zones import ZoneService
 from zonefleet.settings import Settings
 from zonefleet.storage.database import Database
@@ -32,4 +33,5 @@ def api_services(settings: Settings, db: Database, hints: ZoneHints | None = Non
         zones=ZoneService(db, settings.zones, quotas, hints),
         recordsets=RecordsetService(db, settings.zones, quotas, hints),
         propagation=PropagationService(db),
+        service_statuses=ServiceStatusService(db, settings.heartbeat),
     )

@@ -1,4 +1,4 @@
-"""`zonefleet` subcommands: serve, api, worker, mdns, db, config sample, pool, tsigkey, zone."""
+"""`zonefleet` subcommands: serve, api, worker, mdns, producer, db, config, pool, tsigkey, zone."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("api", help="run the v2 API (one role of a cluster)")
     commands.add_parser("worker", help="run a reconciler (one role of a cluster)")
     commands.add_parser("mdns", help="run the mini-DNS server (one role of a cluster)")
+    commands.add_parser("producer", help="run the periodic tasks (one role of a cluster)")
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="db_command", required=True
     )
@@ -67,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "api": lambda settings, _: _role(settings, roles.run_api),
         "worker": lambda settings, _: _role(settings, roles.run_worker),
         "mdns": lambda settings, _: _role(settings, roles.run_mdns),
+        "producer": lambda settings, _: _role(settings, roles.run_producer),
     }
     return commands[args.command](settings, args)
 

@@ -1,9 +1,9 @@
-"""Cluster roles, one per process: `zonefleet api`, `zonefleet worker`, `zonefleet mdns`.
+"""Cluster roles, one per process: `zonefleet api`, `worker`, `mdns` and `producer`.
 
 Any number of each may run against one database and one bus. Each stops cleanly
 on SIGTERM or SIGINT: the API finishes its requests, the worker finishes (or,
 after a grace period, cancels) its rounds and releases its leases, mdns closes
-its sockets.
+its sockets, the producer gives up its tasks. Every role heartbeats meanwhile.
 """
 
 from __future__ import annotations
@@ -12,20 +12,29 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 from zonefleet.api.app import create_app
+from zonefleet.bus.amqp import AmqpBus
+from zonefleet.bus.local import LocalBus, ZoneHints
 from zonefleet.cli import assembly
 from zonefleet.mdns.server import MdnsServer
 from zonefleet.mdns.store import ZoneStore
+from zonefleet.producer.heartbeat import Health, Heartbeat, always_up
+from zonefleet.producer.ownership import Ownership
+from zonefleet.producer.runner import Producer
+from zonefleet.producer.tasks import DriftAudit, ServiceStatusCheck, ZonePurge
 from zonefleet.settings import Settings
 from zonefleet.storage.database import Database
+from zonefleet.storage.models import ServiceState
 from zonefleet.worker.reconciler import Reconciler
 
 LOG = logging.getLogger(__name__)
+Bus = LocalBus | AmqpBus
 
 
 class RoleError(Exception):
@@ -63,12 +72,46 @@ async def serve_api(app: FastAPI, settings: Settings) -> None:
     await serving
 
 
+def bus_health(bus: Bus) -> Health:
+    """UP while the bus reaches a broker (always, in process); WARNING while it does not."""
+
+    def health() -> tuple[ServiceState, dict[str, Any]]:
+        state = ServiceState.UP if bus.connected else ServiceState.WARNING
+        return state, {"bus": "connected" if bus.connected else "no broker"}
+
+    return health
+
+
+@contextlib.asynccontextmanager
+async def beating(
+    db: Database, settings: Settings, service_name: str, health: Health = always_up
+) -> AsyncIterator[Heartbeat]:
+    """Heartbeats for one role while the block runs; DOWN when it ends."""
+    heart = Heartbeat(db, settings.heartbeat, service_name, health=health)
+    running = asyncio.create_task(heart.run())
+    try:
+        yield heart
+    finally:
+        heart.stop()
+        await running
+
+
+def producer(settings: Settings, db: Database, hints: ZoneHints) -> Producer:
+    tasks = (
+        DriftAudit(db, settings, hints),
+        ZonePurge(db, settings),
+        ServiceStatusCheck(db, settings),
+    )
+    return Producer(tasks, Ownership(settings.coordination), settings.producer.tick)
+
+
 async def run_api(settings: Settings, db: Database) -> None:
     """The v2 API; hints go to the bus after each commit."""
     bus = assembly.bus(settings)
     app = create_app(assembly.api_services(settings, db, hints=bus))
     try:
-        await serve_api(app, settings)
+        async with beating(db, settings, "api", bus_health(bus)):
+            await serve_api(app, settings)
     finally:
         await asyncio.to_thread(bus.close)
         LOG.info("api stopped")
@@ -89,9 +132,15 @@ async def run_worker(settings: Settings, db: Database) -> None:
         LOG.warning("worker: bus.url is memory://, so only the scan (every %s s) wakes it",
                     settings.worker.scan_interval)  # fmt: skip
     bus.subscribe(reconciler.zone_changed)
+
+    def health() -> tuple[ServiceState, dict[str, Any]]:
+        state, stats = bus_health(bus)()
+        return state, stats | reconciler.stats()
+
     LOG.info("worker %s started", reconciler.ledger.owner)
     try:
-        await until_signalled()
+        async with beating(db, settings, "worker", health):
+            await until_signalled()
     finally:
         await asyncio.to_thread(bus.close)
         reconciler.stop()
@@ -103,7 +152,32 @@ async def run_mdns(settings: Settings, db: Database) -> None:
     mdns = MdnsServer(ZoneStore(db), settings.mdns)
     await mdns.start()
     try:
-        await until_signalled()
+        async with beating(db, settings, "mdns"):
+            await until_signalled()
     finally:
         await mdns.stop()
         LOG.info("mdns stopped")
+
+
+async def run_producer(settings: Settings, db: Database) -> None:
+    """The periodic tasks, each owned by one producer of the cluster at a time."""
+    if not settings.coordination.url:
+        LOG.warning("producer: no coordination.url, so this process owns every task: "
+                    "run no other producer against this database")  # fmt: skip
+    bus = assembly.bus(settings)
+    tasks = producer(settings, db, bus)
+    running = asyncio.create_task(tasks.run())
+
+    def health() -> tuple[ServiceState, dict[str, Any]]:
+        state, stats = bus_health(bus)()
+        return state, stats | {"owns": sorted(tasks.ownership.owned), "runs": dict(tasks.runs)}
+
+    LOG.info("producer %s started", tasks.ownership.member)
+    try:
+        async with beating(db, settings, "producer", health):
+            await until_signalled()
+    finally:
+        tasks.stop()
+        await running
+        await asyncio.to_thread(bus.close)
+        LOG.info("producer stopped")

@@ -1,8 +1,9 @@
-"""`zonefleet serve`: the API, mdns and the worker in one process, on one event loop."""
+"""`zonefleet serve`: the API, mdns, the worker and the producer in one process, on one loop."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 
@@ -31,9 +32,16 @@ async def serve_all(settings: Settings, db: Database) -> None:
     reconciler = Reconciler(db, settings.worker, mdns.address)
     bus.subscribe(reconciler.zone_changed)
     worker = asyncio.create_task(reconciler.run())
+    tasks = roles.producer(settings, db, bus)
+    producer = asyncio.create_task(tasks.run())
     try:
-        await roles.serve_api(app, settings)
+        async with contextlib.AsyncExitStack() as hearts:
+            for role in ("api", "mdns", "worker", "producer"):
+                await hearts.enter_async_context(roles.beating(db, settings, role))
+            await roles.serve_api(app, settings)
     finally:
+        tasks.stop()
+        await producer
         await asyncio.to_thread(bus.close)
         reconciler.stop()
         await worker

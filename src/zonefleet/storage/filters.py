@@ -50,3 +50,13 @@ class RecordsetFilter:
     status: str | None = None
     description: str | None = None
     exclude_types: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ServiceStatusFilter:
+    """Exact values, or patterns where ``*`` matches any run of characters; `status` matches
+    the status as shown (DOWN for a silent process)."""
+
+    hostname: str | None = None
+    service_name: str | None = None
+    status: str | None = None

@@ -82,6 +82,14 @@ class NameserverState(enum.StrEnum):
     REMOVED = "REMOVED"  # a deleted zone no longer served, as wanted
 
 
+class ServiceState(enum.StrEnum):
+    """A process's health as `GET /v2/service_statuses` shows it (Designate's values)."""
+
+    UP = "UP"
+    WARNING = "WARNING"  # alive, but something it depends on is not
+    DOWN = "DOWN"  # stopped, or silent for longer than its heartbeats allow
+
+
 class TsigScope(enum.StrEnum):
     POOL = "POOL"
     ZONE = "ZONE"
@@ -377,6 +385,23 @@ class ZoneEvent(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     serial: Mapped[int | None] = mapped_column(BigInteger)
     request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ServiceStatus(Base):
+    """One process's last heartbeat. A row per process start; stale ones are purged."""
+
+    __tablename__ = "service_statuses"
+    __table_args__ = (Index("ix_service_statuses_heartbeated_at", "heartbeated_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    service_name: Mapped[str] = mapped_column(String(64))
+    hostname: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    capabilities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    heartbeated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
 
 
 class Quota(Base):

@@ -141,6 +141,10 @@ class Reconciler:
     def stop(self) -> None:
         self._stopping.set()
 
+    def stats(self) -> dict[str, int]:
+        """Counters for this worker's heartbeat."""
+        return {"rounds": self.rounds, "zones_in_flight": len(self._running)}
+
     def _wake(self, zone_id: str, hinted: bool) -> None:
         if self._stopping.is_set():
             return

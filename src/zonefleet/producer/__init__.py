@@ -1,0 +1,1 @@
+"""Periodic tasks: heartbeats of every process, and the tasks one producer owns at a time."""

@@ -1,0 +1,153 @@
+"""The producer's periodic tasks, each run by one producer of the cluster at a time.
+
+- `DriftAudit`: asks every nameserver of every pool with targets for each ACTIVE
+  zone's SOA serial; a zone that one of them serves late or not at all has its
+  targets pushed again (ensure + NOTIFY) and its worker woken.
+- `ZonePurge`: removes deleted zones once their grace period has passed.
+- `ServiceStatusCheck`: shows DOWN the processes that stopped heartbeating, and
+  forgets them after the retention period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Protocol
+
+import dns.name
+from sqlalchemy.exc import SQLAlchemyError
+
+from zonefleet.bus.local import ZoneHints
+from zonefleet.errors import ServiceUnavailableError
+from zonefleet.settings import Settings
+from zonefleet.storage.database import Database
+from zonefleet.storage.maintenance import AuditedZone, MaintenanceRepository
+from zonefleet.storage.models import utcnow
+from zonefleet.storage.repositories import PoolRepository
+from zonefleet.storage.service_statuses import ServiceStatusRepository
+from zonefleet.worker.plan import nameservers
+from zonefleet.worker.serials import Nameserver, served_serial
+
+LOG = logging.getLogger(__name__)
+AUDIT_PAGE = 500
+TRANSIENT = (ServiceUnavailableError, SQLAlchemyError)
+
+
+class PeriodicTask(Protocol):
+    name: str
+    interval: float
+
+    async def run(self) -> None: ...
+
+
+class DriftAudit:
+    name = "drift_audit"
+
+    def __init__(self, database: Database, settings: Settings, hints: ZoneHints) -> None:
+        self.database = database
+        self.settings = settings
+        self.hints = hints
+        self.interval = settings.producer.audit_interval
+        self._slots = asyncio.Semaphore(settings.producer.audit_concurrency)
+        self.last_checked = 0
+        self.last_pushed: list[str] = []
+
+    async def run(self) -> None:
+        checked, after = 0, ""
+        pushed: list[str] = []
+        pools: dict[str, tuple[Nameserver, ...]] = {}
+        while page := await asyncio.to_thread(self._page, after):
+            after = page[-1].id
+            for pool_id in {zone.pool_id for zone in page} - pools.keys():
+                pools[pool_id] = await asyncio.to_thread(self._nameservers, pool_id)
+            audited = [zone for zone in page if pools[zone.pool_id]]
+            lagging = await asyncio.gather(*(self._lag(z, pools[z.pool_id]) for z in audited))
+            checked += len(audited)
+            drifted = {
+                zone: reason for zone, reason in zip(audited, lagging, strict=True) if reason
+            }
+            if drifted:
+                pushed += await asyncio.to_thread(self._push_again, drifted)
+        for zone_id in pushed:
+            self.hints.zone_changed(zone_id)
+        self.last_checked, self.last_pushed = checked, pushed
+        LOG.info(
+            "producer: drift audit asked about %d zones; %d pushed again", checked, len(pushed)
+        )
+
+    def _page(self, after: str) -> list[AuditedZone]:
+        with self.database.read() as session:
+            return MaintenanceRepository(session).active_zones(after, AUDIT_PAGE)
+
+    def _nameservers(self, pool_id: str) -> tuple[Nameserver, ...]:
+        """The pool's nameservers when it has targets; none for a pool served by mdns alone."""
+        with self.database.read() as session:
+            pool = PoolRepository(session).snapshot(pool_id)
+        if pool is None or not any(not target.retired for target in pool.targets):
+            return ()
+        return nameservers(pool, self.settings.mdns.bind)
+
+    async def _lag(self, zone: AuditedZone, servers: tuple[Nameserver, ...]) -> str | None:
+        """Why the zone needs another push, or None when every nameserver serves its serial."""
+        name = dns.name.from_text(zone.name)
+        reasons = []
+        for server in servers:
+            async with self._slots:
+                served = await served_serial(name, server, self.settings.worker.query_timeout)
+            if not served.satisfies(zone.serial, deleted=False):
+                state = served.state(zone.serial, deleted=False).value
+                reasons.append(f"{server} {state} (serves {served.serial}, desired {zone.serial})")
+        return "; ".join(reasons) or None
+
+    def _push_again(self, drifted: dict[AuditedZone, str]) -> list[str]:
+        now = utcnow()
+        with self.database.write() as session:
+            repository = MaintenanceRepository(session)
+            return [
+                zone_id
+                for zone, reason in drifted.items()
+                for zone_id in repository.push_again([zone], reason, now)
+            ]
+
+
+class ZonePurge:
+    name = "zone_purge"
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings.producer
+        self.interval = self.settings.purge_interval
+
+    async def run(self) -> None:
+        purged = await asyncio.to_thread(self.purge)
+        if purged:
+            LOG.info("producer: purged %d deleted zones", purged)
+
+    def purge(self) -> int:
+        before = utcnow() - timedelta(seconds=self.settings.purge_after)
+        with self.database.write() as session:
+            return MaintenanceRepository(session).purge_deleted(before, self.settings.purge_batch)
+
+
+class ServiceStatusCheck:
+    name = "service_status_check"
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings.heartbeat
+        self.interval = self.settings.interval
+
+    async def run(self) -> None:
+        await asyncio.to_thread(self.check)
+
+    def check(self) -> None:
+        now = utcnow()
+        with self.database.write() as session:
+            repository = ServiceStatusRepository(session)
+            silent = repository.mark_silent_down(
+                now - timedelta(seconds=self.settings.down_after), now
+            )
+            repository.purge_down(now - timedelta(seconds=self.settings.retention))
+        if silent:
+            LOG.warning("producer: %d processes stopped heartbeating and show DOWN", silent)
