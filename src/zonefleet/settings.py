@@ -198,6 +198,33 @@ class BusSettings(_Section):
         return self.url == ("memory://",)
 
 
+class NotificationSettings(_Section):
+    enabled: bool = Field(
+        False,
+        description="Send Designate's notifications (dns.zone.create, dns.recordset.update, …) "
+        "for outside consumers such as Ceilometer",
+    )
+    url: Annotated[tuple[str, ...], BeforeValidator(broker_urls)] = Field(
+        ("memory://",),
+        description="Brokers the notifications go to, as bus.url; memory:// means bus.url's",
+    )
+    exchange: str = Field(
+        "designate",
+        min_length=1,
+        description="Exchange of the notifications (oslo's control_exchange)",
+    )
+    topics: TypeList = Field(
+        ("notifications",),
+        description="Topics (oslo's notification topics): each gets every notification, on "
+        "routing key and queue TOPIC.info (comma list in env)",
+    )
+    durable: bool = Field(
+        False,
+        description="Declare the exchange and queues durable (oslo's amqp_durable_queues); "
+        "must match how the deployment already declared them",
+    )
+
+
 class CoordinationSettings(_Section):
     url: str = Field(
         "",
@@ -327,10 +354,21 @@ class Settings(_Section):
     bus: BusSettings = BusSettings()
     heartbeat: HeartbeatSettings = HeartbeatSettings()
     coordination: CoordinationSettings = CoordinationSettings()
+    notifications: NotificationSettings = NotificationSettings()
     producer: ProducerSettings = ProducerSettings()
     zones: ZoneSettings = ZoneSettings()
     quotas: QuotaSettings = QuotaSettings()
     pools: PoolSettings = PoolSettings()
+
+    @model_validator(mode="after")
+    def _notifications_need_a_broker(self) -> Settings:
+        in_process = self.notifications.url == ("memory://",) and self.bus.in_process
+        if self.notifications.enabled and in_process:
+            raise ValueError(
+                "notifications.enabled needs a broker: set notifications.url or bus.url "
+                "to amqp:// or rabbit:// URLs"
+            )
+        return self
 
     @property
     def database_url(self) -> str:

@@ -94,7 +94,7 @@ def test_writes_succeed_with_no_broker_and_the_scan_converges(cluster: Cluster) 
         ids.append(created.json()["id"])
     for zone_id in ids:
         wait_active(api.url, f"/v2/zones/{zone_id}", timeout=10)
-    assert "no broker among" in api.text()
+    assert "no usable broker among" in api.text()
 
 
 def test_a_killed_producers_tasks_are_taken_over_and_it_shows_down(

@@ -108,7 +108,7 @@ class BrokerClient:
                 # One warning per outage; the retries after it log at debug level.
                 level = logging.DEBUG if delay else logging.WARNING
                 delay = min(max(delay * 2, 0.1), self.settings.retry_max_delay)
-                LOG.log(level, "%s: %s: no broker among %s (%s); retrying every %.1f s at most",
+                LOG.log(level, "%s: %s: no usable broker among %s (%s); retrying in %.1f s",
                         self.name, role, self.brokers, exc, delay)  # fmt: skip
                 self._stopping.wait(delay)
             finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from zonefleet.api.deps import ApiServices
 from zonefleet.bus.amqp import AmqpBus
 from zonefleet.bus.local import LocalBus, ZoneHints
+from zonefleet.bus.notifications import OsloNotifier
+from zonefleet.service.notifications import NoNotifications, Notifier
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.recordsets import RecordsetService
@@ -25,13 +27,25 @@ def bus(settings: Settings) -> LocalBus | AmqpBus:
     return LocalBus() if settings.bus.in_process else AmqpBus(settings.bus)
 
 
-def api_services(settings: Settings, db: Database, hints: ZoneHints | None = None) -> ApiServices:
+def notifier(settings: Settings) -> OsloNotifier | NoNotifications:
+    """Designate's notifications over RabbitMQ when enabled (connecting in the background)."""
+    if not settings.notifications.enabled:
+        return NoNotifications()
+    return OsloNotifier(settings.notifications, settings.bus)
+
+
+def api_services(
+    settings: Settings,
+    db: Database,
+    hints: ZoneHints | None = None,
+    notifications: Notifier | None = None,
+) -> ApiServices:
     quotas = QuotaPolicy(settings.quotas)
     return ApiServices(
         settings=settings.api,
         database=db,
-        zones=ZoneService(db, settings.zones, quotas, hints),
-        recordsets=RecordsetService(db, settings.zones, quotas, hints),
+        zones=ZoneService(db, settings.zones, quotas, hints, notifications),
+        recordsets=RecordsetService(db, settings.zones, quotas, hints, notifications),
         propagation=PropagationService(db),
         service_statuses=ServiceStatusService(db, settings.heartbeat),
     )

@@ -107,13 +107,14 @@ def producer(settings: Settings, db: Database, hints: ZoneHints) -> Producer:
 
 async def run_api(settings: Settings, db: Database) -> None:
     """The v2 API; hints go to the bus after each commit."""
-    bus = assembly.bus(settings)
-    app = create_app(assembly.api_services(settings, db, hints=bus))
+    bus, notifications = assembly.bus(settings), assembly.notifier(settings)
+    app = create_app(assembly.api_services(settings, db, bus, notifications))
     try:
         async with beating(db, settings, "api", bus_health(bus)):
             await serve_api(app, settings)
     finally:
         await asyncio.to_thread(bus.close)
+        await asyncio.to_thread(notifications.close)
         LOG.info("api stopped")
 
 

@@ -25,8 +25,8 @@ async def serve_all(settings: Settings, db: Database) -> None:
     # hold the GIL in other threads; a shorter switch interval than the default 5 ms
     # keeps that wait, which every change pays, to a fraction of a millisecond.
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
-    bus = assembly.bus(settings)
-    app = create_app(assembly.api_services(settings, db, hints=bus))
+    bus, notifications = assembly.bus(settings), assembly.notifier(settings)
+    app = create_app(assembly.api_services(settings, db, bus, notifications))
     mdns = MdnsServer(ZoneStore(db), settings.mdns)
     await mdns.start()
     reconciler = Reconciler(db, settings.worker, mdns.address)
@@ -43,6 +43,7 @@ async def serve_all(settings: Settings, db: Database) -> None:
         tasks.stop()
         await producer
         await asyncio.to_thread(bus.close)
+        await asyncio.to_thread(notifications.close)
         reconciler.stop()
         await worker
         await mdns.stop()

@@ -58,11 +58,18 @@ class Heartbeat:
         self._failing = False
 
     async def run(self) -> None:
+        """Beat every `interval`, and at once when the role's state changes (looked at each
+        second), so a lost broker shows as WARNING in a second, not an interval."""
+        last: ServiceState | None = None
+        next_beat = 0.0
+        loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
             state, stats = self._health()
-            await asyncio.to_thread(self.beat, state, stats)
+            if state != last or loop.time() >= next_beat:
+                await asyncio.to_thread(self.beat, state, stats)
+                last, next_beat = state, loop.time() + self.settings.interval
             try:
-                await asyncio.wait_for(self._stopping.wait(), self.settings.interval)
+                await asyncio.wait_for(self._stopping.wait(), min(self.settings.interval, 1.0))
             except TimeoutError:
                 continue
         await asyncio.to_thread(self.beat, ServiceState.DOWN, self._health()[1])

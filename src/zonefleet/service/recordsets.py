@@ -31,6 +31,12 @@ from zonefleet.errors import (
 )
 from zonefleet.service.changes import ZoneChange, new_records, replace_records, rrset_state
 from zonefleet.service.context import RequestContext
+from zonefleet.service.notifications import (
+    NoNotifications,
+    Notifier,
+    recordset_payload,
+    request_context,
+)
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.timeline import api_write
 from zonefleet.service.values import UNSET, Unset
@@ -72,12 +78,15 @@ class RecordsetService:
         settings: ZoneSettings,
         quotas: QuotaPolicy,
         hints: ZoneHints | None = None,
+        notifier: Notifier | None = None,
+        *,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.database = database
         self.settings = settings
         self.quotas = quotas
         self.hints = hints or NoHints()
+        self.notifier = notifier or NoNotifications()
         self.clock = clock
 
     def create_recordset(
@@ -98,7 +107,7 @@ class RecordsetService:
             self.quotas.check(limits, "zone_records", records_in_zone + len(records))
             recordset = self._insert(repos, zone=zone, name=name, request=request, records=records)
             api_write(repos, ctx, zone, "recordset created", f"{recordset.name} {recordset.type}")
-        self.hints.zone_changed(zone_id)
+        self._changed(ctx, recordset, "dns.recordset.create")
         return recordset
 
     def get_recordset(self, ctx: RequestContext, zone_id: str, recordset_id: str) -> Recordset:
@@ -156,7 +165,7 @@ class RecordsetService:
                 detail = f"{recordset.name} {recordset.type}"
                 api_write(repos, ctx, zone, "recordset updated", detail)
         if changed:
-            self.hints.zone_changed(zone_id)
+            self._changed(ctx, recordset, "dns.recordset.update")
         return recordset
 
     def delete_recordset(self, ctx: RequestContext, zone_id: str, recordset_id: str) -> Recordset:
@@ -175,8 +184,13 @@ class RecordsetService:
             recordset.serial = zone.serial
             repos.recordsets.delete(recordset)
             api_write(repos, ctx, zone, "recordset deleted", f"{recordset.name} {recordset.type}")
-        self.hints.zone_changed(zone_id)
+        self._changed(ctx, recordset, "dns.recordset.delete")
         return recordset
+
+    def _changed(self, ctx: RequestContext, recordset: Recordset, event_type: str) -> None:
+        """After the commit: wake a worker, and tell outside consumers."""
+        self.hints.zone_changed(recordset.zone_id)
+        self.notifier.notify(request_context(ctx), event_type, recordset_payload(recordset))
 
     # -- the rules, each a named check --------------------------------------------------
 

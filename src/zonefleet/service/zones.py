@@ -35,6 +35,12 @@ from zonefleet.errors import (
 )
 from zonefleet.service.changes import ZoneChange, new_records, rrset_state, soa_fields
 from zonefleet.service.context import RequestContext
+from zonefleet.service.notifications import (
+    NoNotifications,
+    Notifier,
+    request_context,
+    zone_payload,
+)
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.timeline import api_write
 from zonefleet.service.values import UNSET, Unset
@@ -112,6 +118,7 @@ class ZoneService:
         settings: ZoneSettings,
         quotas: QuotaPolicy,
         hints: ZoneHints | None = None,
+        notifier: Notifier | None = None,
         *,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
@@ -120,6 +127,7 @@ class ZoneService:
         self.settings = settings
         self.quotas = quotas
         self.hints = hints or NoHints()
+        self.notifier = notifier or NoNotifications()
         self.clock = clock
         self.rng = rng or random.Random()
 
@@ -146,7 +154,7 @@ class ZoneService:
                 api_write(repos, ctx, zone, "zone created", zone.name)
         except IntegrityError:
             raise DuplicateZoneError() from None
-        self.hints.zone_changed(zone.id)
+        self._changed(ctx, zone, "dns.zone.create")
         return zone
 
     def get_zone(self, ctx: RequestContext, zone_id: str) -> Zone:
@@ -188,7 +196,7 @@ class ZoneService:
             refuse_if_deleting(zone)
             self._apply_update(repos, zone, request)
             api_write(repos, ctx, zone, "zone updated", zone.name)
-        self.hints.zone_changed(zone.id)
+        self._changed(ctx, zone, "dns.zone.update")
         return zone
 
     def delete_zone(self, ctx: RequestContext, zone_id: str) -> Zone:
@@ -207,8 +215,13 @@ class ZoneService:
             zone.updated_at = utcnow()
             repos.zones.save(zone)
             api_write(repos, ctx, zone, "zone deleted", zone.name)
-        self.hints.zone_changed(zone.id)
+        self._changed(ctx, zone, "dns.zone.delete")
         return zone
+
+    def _changed(self, ctx: RequestContext, zone: Zone, event_type: str) -> None:
+        """After the commit: wake a worker, and tell outside consumers."""
+        self.hints.zone_changed(zone.id)
+        self.notifier.notify(request_context(ctx), event_type, zone_payload(zone))
 
     def list_nameservers(self, ctx: RequestContext, zone_id: str) -> Sequence[PoolNsRecord]:
         with self.database.read() as session:
