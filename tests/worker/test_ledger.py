@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from tests.service.factories import make_zone
@@ -10,7 +12,7 @@ from zonefleet.api.deps import ApiServices
 from zonefleet.settings import BindAddress, WorkerSettings
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import DEFAULT_POOL_ID, PoolTarget, ZoneTarget
-from zonefleet.worker.ledger import Ledger
+from zonefleet.worker.ledger import Ledger, PushResult
 
 MDNS = BindAddress("127.0.0.1", 5354)
 
@@ -45,3 +47,23 @@ def test_a_stopping_worker_releases_its_leases_but_those_still_pushing(
     assert taken is not None and [c.target_id for c in taken.claimed] == ["t1"]
     assert worker.release() == 1  # the other's lease on the first zone is not its own
     assert lease_owners(database, first.id) == ["worker-b"]
+
+
+def test_a_result_written_back_after_the_lease_passed_to_another_worker_is_dropped(
+    database: Database, services: ApiServices, witness: type[WitnessBackend]
+) -> None:
+    with database.write() as session:
+        session.add(PoolTarget(id="t1", pool_id=DEFAULT_POOL_ID, type="witness",
+                               options={"host": "127.0.0.1", "port": 53}, masters=[]))  # fmt: skip
+    zone = make_zone(services, "late.lease.example.")
+    slow = Ledger(database, WorkerSettings(lease_seconds=0.01), MDNS, "worker-slow")
+    plan = slow.claim(zone.id, hinted=True)
+    assert plan is not None and plan.claimed
+    time.sleep(0.05)  # the slow worker's lease expires while it pushes
+    fast = Ledger(database, WorkerSettings(), MDNS, "worker-fast")
+    assert fast.claim(zone.id, hinted=True) is not None
+    slow.record(plan, [PushResult("t1", removed=False, error="too late")])
+    with database.read() as session:
+        row = session.get(ZoneTarget, (zone.id, "t1"))
+        assert row is not None
+        assert (row.lease_owner, row.attempts, row.last_error) == ("worker-fast", 0, None)

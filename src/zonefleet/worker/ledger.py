@@ -168,11 +168,19 @@ class Ledger:
             )
 
     def record(self, plan: Plan, results: Sequence[PushResult]) -> None:
-        """Write push results back where our lease still holds; log each in the timeline."""
+        """Write push results back where our lease still holds; log each in the timeline.
+
+        A compare-and-set: each row is read locked (FOR UPDATE; SQLite's writer is alone
+        already), so a lease that expired and was taken by another worker meanwhile is seen
+        as theirs and left alone. On Galera, which does not lock across nodes, the
+        conflicting commit fails certification instead, and the scan retries the zone.
+        """
         now = utcnow()
+        locked = self.database.dialect != "sqlite"
         with self.database.write() as session:
             for result in results:
-                row = session.get(ZoneTarget, (plan.zone.id, result.target_id))
+                key = (plan.zone.id, result.target_id)
+                row = session.get(ZoneTarget, key, with_for_update=locked, populate_existing=True)
                 if row is None or row.lease_owner != self.owner:
                     continue
                 row.lease_owner, row.lease_expires_at = None, None
