@@ -126,9 +126,31 @@ def _unavailable_on_disconnect() -> Iterator[None]:
         raise
 
 
+# PostgreSQL: connection exceptions (08…), shut down by an operator or a crash, and "cannot
+# connect now" (57P03: shutting down, starting up, recovering). A new session meets the
+# last before it has a connection SQLAlchemy could call invalidated.
+_UNAVAILABLE_SQLSTATES = {"08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03"}
+# MySQL/MariaDB client and server codes: can't connect (2002, 2003), server gone (2006), lost
+# connection (2013), shutdown in progress (1053), server not yet accepting (1927).
+_UNAVAILABLE_MYSQL_CODES = {1053, 1927, 2002, 2003, 2006, 2013}
+_UNAVAILABLE_MESSAGES = (
+    "connection refused",
+    "can't connect",
+    "server closed",
+    "lost connection",
+    "the database system is",  # … shutting down / starting up / in recovery mode (57P03)
+    "too many clients",  # 53300: every connection slot taken, for now
+)
+
+
 def _is_connection_failure(exc: OperationalError) -> bool:
-    text_ = str(exc.orig).lower()
-    return any(
-        marker in text_
-        for marker in ("connection refused", "can't connect", "server closed", "lost connection")
-    )
+    """Whether the error means "no database to talk to", not "this statement failed"."""
+    original = exc.orig
+    if getattr(original, "sqlstate", None) in _UNAVAILABLE_SQLSTATES:
+        return True
+    args = getattr(original, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _UNAVAILABLE_MYSQL_CODES:
+        return True
+    # psycopg gives no SQLSTATE for a session refused while it connects: read the message.
+    text_ = str(original).lower()
+    return any(marker in text_ for marker in _UNAVAILABLE_MESSAGES)
