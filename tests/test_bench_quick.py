@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import propagation
+from bench import cluster, propagation
 from bench.api import main
 
 
@@ -24,3 +24,14 @@ def test_propagation_bench_quick_mode_runs_against_real_bind(
     out = capsys.readouterr().out
     assert "recordset write → BIND serves it" in out
     assert "AXFR warm" in out
+
+
+@pytest.mark.slow
+def test_cluster_bench_quick_mode_runs_real_processes_against_real_bind(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cluster.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "recordset writes/s" in out
+    assert "write → BIND serves it" in out
+    assert "convergence after a BIND outage" in out

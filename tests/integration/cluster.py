@@ -51,6 +51,20 @@ class Role:
 
 
 @dataclass
+class Topology:
+    """The fault tests' cluster: two API processes, two workers, one mdns, two producers."""
+
+    mdns: Role
+    apis: list[Role]
+    workers: list[Role]
+    producers: list[Role]
+
+    @property
+    def roles(self) -> list[Role]:
+        return [self.mdns, *self.apis, *self.workers, *self.producers]
+
+
+@dataclass
 class Cluster:
     """Roles sharing one database and one bus (exchange and queue made for this cluster)."""
 
@@ -102,6 +116,17 @@ class Cluster:
         if wait:
             self._wait_ready(started)
         return started
+
+    def start_topology(self, **env: str) -> Topology:
+        """Start the whole topology side by side and wait until every role is ready."""
+        topology = Topology(
+            mdns=self.start("mdns", wait=False, **env),
+            apis=[self.start("api", wait=False, **env) for _ in range(2)],
+            workers=[self.start("worker", wait=False, **env) for _ in range(2)],
+            producers=[self.start("producer", wait=False, **env) for _ in range(2)],
+        )
+        self.wait_ready()
+        return topology
 
     def wait_ready(self) -> None:
         """Wait for every role started with `wait=False` (they start side by side)."""

@@ -142,15 +142,16 @@ def wait_for_serial(
 
 
 @pytest.fixture
-def cluster_factory(tmp_path: Path, rabbitmq_url: str) -> Iterator[ClusterFactory]:
-    """`cluster_factory(database_url, **env)`: a migrated database and a bus of the cluster's
-    own; every role it starts is stopped at the end."""
+def cluster_factory(tmp_path: Path, rabbitmq_url: str, redis_url: str) -> Iterator[ClusterFactory]:
+    """`cluster_factory(database_url, **env)`: a migrated database, a bus and a coordination
+    namespace of the cluster's own; every role it starts is stopped at the end."""
     made: list[Cluster] = []
 
     def make(database_url: str, **env: str) -> Cluster:
         directory = tmp_path / f"cluster-{len(made)}"
         directory.mkdir()
-        cluster = Cluster(directory, database_url, {"ZONEFLEET_BUS__URL": rabbitmq_url, **env})
+        shared = {"ZONEFLEET_BUS__URL": rabbitmq_url, "ZONEFLEET_COORDINATION__URL": redis_url}
+        cluster = Cluster(directory, database_url, shared | env)
         made.append(cluster)
         upgraded = cluster.command("db", "upgrade")
         assert upgraded.returncode == 0, upgraded.stderr

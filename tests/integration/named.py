@@ -159,6 +159,10 @@ options {{
     listen-on-v6 {{ none; }};
     allow-new-zones yes;
     serial-query-rate 1000;
+    // One master (mdns) feeds every zone: BIND's default of 2 transfers per master at
+    // once would queue a pool's worth of zones behind each other.
+    transfers-in 100;
+    transfers-per-ns 50;
     notify no;
     transfer-source {self.host};
     notify-source {self.host};

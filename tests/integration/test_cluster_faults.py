@@ -127,11 +127,9 @@ def test_two_workers_racing_never_push_one_zone_to_one_target_at_once(
 ) -> None:
     named = named_factory()
     cluster = witnessed_cluster(cluster_factory, empty_postgresql_url, named, tmp_path, hold=0.05)
-    cluster.start("mdns", wait=False)
-    workers = [cluster.start("worker", wait=False) for _ in range(2)]
-    api = cluster.start("api", wait=False)
-    cluster.wait_ready()
-    client = connect(api)
+    topology = cluster.start_topology()
+    workers = topology.workers
+    client = connect(topology.apis[0])
     zones = [client.zone(f"race{index}.fault.example.") for index in range(40)]
     zones = client.converged(zones, timeout=60)
     assert_bind_serves(named, zones, [])
@@ -160,12 +158,9 @@ def test_a_worker_killed_holding_leases_loses_no_change(
     database_url: str = request.getfixturevalue(f"empty_{engine}_url")
     named = named_factory()
     cluster = witnessed_cluster(cluster_factory, database_url, named, tmp_path, hold=0.2)
-    cluster.start("mdns", wait=False)
-    doomed = cluster.start("worker", wait=False)
-    survivor = cluster.start("worker", wait=False)
-    api = cluster.start("api", wait=False)
-    cluster.wait_ready()
-    client = connect(api)
+    topology = cluster.start_topology()
+    doomed, survivor = topology.workers
+    client = connect(topology.apis[0])
 
     zones: list[dict[str, Any]] = []
     names: list[str] = []
@@ -207,11 +202,8 @@ def test_bind_stopped_during_writes_converges_once_it_returns(
 ) -> None:
     named = named_factory()
     cluster = witnessed_cluster(cluster_factory, empty_postgresql_url, named, tmp_path, hold=0)
-    cluster.start("mdns", wait=False)
-    cluster.start("worker", wait=False)
-    api = cluster.start("api", wait=False)
-    cluster.wait_ready()
-    client = connect(api)
+    topology = cluster.start_topology()
+    client = connect(topology.apis[1])
     before = [client.zone(f"early{index}.fault.example.") for index in range(5)]
     client.converged(before, timeout=30)
 

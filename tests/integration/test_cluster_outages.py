@@ -27,7 +27,7 @@ import httpx2
 import psycopg
 import pytest
 
-from tests.integration.cluster import Cluster, Role
+from tests.integration.cluster import Role
 from tests.integration.conftest import ClusterFactory, NamedFactory
 from tests.integration.engines import (  # noqa: F401 - the fixtures, taken by name
     PrivateEngine,
@@ -148,14 +148,6 @@ def recordset_names(client: Client, zone_id: str) -> set[str]:
     return {recordset["name"] for recordset in listed.json()["recordsets"]}
 
 
-def start_roles(cluster: Cluster) -> tuple[Role, Role, Role]:
-    mdns = cluster.start("mdns", wait=False)
-    worker = cluster.start("worker", wait=False)
-    api = cluster.start("api", wait=False)
-    cluster.wait_ready()
-    return mdns, worker, api
-
-
 ENGINES = [
     pytest.param("postgres", marks=pytest.mark.postgresql),
     pytest.param("mariadb", marks=pytest.mark.mariadb),
@@ -174,8 +166,8 @@ def test_database_restart_during_writes_answers_503_then_recovers_losing_nothing
     database: PrivateEngine = request.getfixturevalue(f"private_{engine}")
     named = named_factory()
     cluster = witnessed_cluster(cluster_factory, database.url, named, tmp_path, hold=0)
-    roles = start_roles(cluster)
-    api = roles[2]
+    topology = cluster.start_topology()
+    api = topology.apis[0]
     client = connect(api)
     first = [client.zone(f"first{index}.outage.example.") for index in range(3)]
     writer = Writer(client, list(first), prefix=f"{engine}-")
@@ -216,7 +208,7 @@ def test_database_restart_during_writes_answers_503_then_recovers_losing_nothing
     zones = client.converged(all_zones(client), timeout=90)
     names = [answer.name for answer in accepted if answer.kind == "recordset"]
     assert_bind_serves(named, zones, names)
-    for role in roles:
+    for role in topology.roles:
         assert role.process.poll() is None, f"{role.name} exited:\n{role.text()}"
     assert " unhandled error in " not in api.text(), api.text()
 
@@ -265,7 +257,7 @@ def queue_consumers(broker: PrivateRabbitmq, queue: str) -> int | None:
 
 def wait_for_consumer(broker: PrivateRabbitmq, queue: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    while (consumers := queue_consumers(broker, queue)) != 1:
+    while (consumers := queue_consumers(broker, queue)) != 2:  # one per worker
         assert time.monotonic() < deadline, f"RabbitMQ counts {consumers} consumers on {queue}"
         time.sleep(0.2)
 
@@ -288,8 +280,9 @@ def test_broker_stopped_during_writes_never_fails_a_write_and_the_bus_comes_back
         "ZONEFLEET_WORKER__SCAN_INTERVAL": "1",
     }
     queue = cluster.env["ZONEFLEET_BUS__QUEUE"]
-    _, worker, api = start_roles(cluster)
-    wait_for_consumer(broker, queue, timeout=10)  # the worker takes the hints
+    topology = cluster.start_topology()
+    api, workers = topology.apis[0], topology.workers
+    wait_for_consumer(broker, queue, timeout=10)  # the workers take the hints
     client = connect(api)
     before = [client.zone(f"before{index}.outage.example.") for index in range(3)]
     client.converged(before, timeout=30)
@@ -313,12 +306,14 @@ def test_broker_stopped_during_writes_never_fails_a_write_and_the_bus_comes_back
     zones = client.converged(before + during, timeout=30)
     assert_bind_serves(named, zones, names)
     wait_for_log(api, "bus: publisher: no ", timeout=10)
-    wait_for_log(worker, "bus: consumer: no ", timeout=10)
+    for worker in workers:
+        wait_for_log(worker, "bus: consumer: no ", timeout=10)
 
     broker.start()
     wait_for_log(api, "bus: publisher reconnected", timeout=20)
-    wait_for_log(worker, "bus: consumer reconnected", timeout=20)
-    # The broker forgot its queue when it stopped: it is there again, with its consumer.
+    for worker in workers:
+        wait_for_log(worker, "bus: consumer reconnected", timeout=20)
+    # The broker forgot its queue when it stopped: it is there again, with its consumers.
     wait_for_consumer(broker, queue, timeout=10)
     after = client.zone("after.outage.example.")
     client.recordset(after, "www", "192.0.2.9")

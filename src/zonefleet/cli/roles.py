@@ -13,6 +13,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import uvicorn
@@ -39,6 +40,15 @@ Bus = LocalBus | AmqpBus
 
 class RoleError(Exception):
     """A role cannot start with these settings; the message says which one and why."""
+
+
+def size_threads(settings: Settings) -> None:
+    """Give this loop's `asyncio.to_thread` a pool that fits the worker's concurrency: the
+    default (CPUs + 4) would queue rounds' blocking calls, and the heartbeats behind them,
+    so a busy worker would look dead to the producer."""
+    threads = settings.worker.concurrency * 2 + 8
+    executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="zonefleet")
+    asyncio.get_running_loop().set_default_executor(executor)
 
 
 async def until_signalled() -> None:
@@ -125,6 +135,7 @@ async def run_worker(settings: Settings, db: Database) -> None:
             "mdns.bind: the worker tells targets to transfer from mdns at this address, "
             "so it must name the port mdns really listens on, not 0"
         )
+    size_threads(settings)
     reconciler = Reconciler(db, settings.worker, settings.mdns.bind)
     bus = assembly.bus(settings)
     running = asyncio.create_task(reconciler.run())

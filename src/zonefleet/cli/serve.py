@@ -25,6 +25,7 @@ async def serve_all(settings: Settings, db: Database) -> None:
     # hold the GIL in other threads; a shorter switch interval than the default 5 ms
     # keeps that wait, which every change pays, to a fraction of a millisecond.
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    roles.size_threads(settings)
     bus, notifications = assembly.bus(settings), assembly.notifier(settings)
     app = create_app(assembly.api_services(settings, db, bus, notifications))
     mdns = MdnsServer(ZoneStore(db), settings.mdns)

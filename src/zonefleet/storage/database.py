@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zonefleet.errors import ServiceUnavailableError
@@ -119,8 +119,10 @@ class Database:
 def _unavailable_on_disconnect() -> Iterator[None]:
     try:
         yield
-    except OperationalError as exc:
-        if exc.connection_invalidated or _is_connection_failure(exc):
+    except (OperationalError, InterfaceError) as exc:
+        # InterfaceError: the driver found its connection already closed under it.
+        gone = isinstance(exc, InterfaceError) or exc.connection_invalidated
+        if gone or _is_connection_failure(exc):
             LOG.warning("database unavailable: %s", exc.orig)
             raise ServiceUnavailableError() from exc
         raise
@@ -143,7 +145,7 @@ _UNAVAILABLE_MESSAGES = (
 )
 
 
-def _is_connection_failure(exc: OperationalError) -> bool:
+def _is_connection_failure(exc: DBAPIError) -> bool:
     """Whether the error means "no database to talk to", not "this statement failed"."""
     original = exc.orig
     if getattr(original, "sqlstate", None) in _UNAVAILABLE_SQLSTATES:

@@ -17,7 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from zonefleet.dns.serial import serial_at_least
@@ -41,6 +41,7 @@ from zonefleet.storage.repositories import (
     PoolRepository,
     ZoneRepository,
 )
+from zonefleet.storage.upsert import insert_missing, upsert
 from zonefleet.worker.plan import (
     Claimed,
     Plan,
@@ -244,27 +245,27 @@ class Ledger:
     def _target_rows(
         self, session: Session, zone: Zone, pool: Pool, now: datetime
     ) -> list[ZoneTarget]:
-        """The zone's rows, locked; rows are made for live targets the zone has none on."""
+        """The zone's rows this worker may claim, locked: rows are first made (insert unless
+        present, so a worker racing on a new zone never fails on the duplicate) for live
+        targets the zone has none on; rows another worker has locked are skipped."""
         if not pool.targets:
             return []  # rows die with their target (ON DELETE CASCADE): none to read
+        have = set(
+            session.scalars(select(ZoneTarget.target_id).where(ZoneTarget.zone_id == zone.id))
+        )
+        missing = [
+            {"zone_id": zone.id, "target_id": target.id, "present": False, "attempts": 0,
+             "next_attempt_at": now, "since": now}
+            for target in pool.targets
+            if not target.retired and target.id not in have
+        ]  # fmt: skip
+        if missing:
+            table = Base.metadata.tables["zone_targets"]
+            session.connection().execute(insert_missing(self.database.dialect, table, missing))
         statement = select(ZoneTarget).where(ZoneTarget.zone_id == zone.id)
         if self.database.dialect != "sqlite":
             statement = statement.with_for_update(skip_locked=True)
-        rows = list(session.scalars(statement))
-        have = {row.target_id for row in rows}
-        for target in pool.targets:
-            if not target.retired and target.id not in have:
-                row = ZoneTarget(
-                    zone_id=zone.id,
-                    target_id=target.id,
-                    present=False,
-                    attempts=0,
-                    next_attempt_at=now,
-                    since=now,
-                )
-                session.add(row)
-                rows.append(row)
-        return rows
+        return list(session.scalars(statement))
 
     @staticmethod
     def _name_reused(session: Session, zone: Zone) -> bool:
@@ -344,9 +345,10 @@ class Ledger:
                 )
             values = {"state": state, "serial": answer.serial, "last_error": answer.error,
                       "checked_at": now, "since": since}  # fmt: skip
-            if row is None:
+            if row is None:  # another worker settling this zone may be making it too
                 key = {"zone_id": plan.zone.id, "nameserver": str(nameserver)}
-                connection.execute(insert(ZONE_NAMESERVERS), {**key, **values})
+                made = upsert(self.database.dialect, ZONE_NAMESERVERS, tuple(key), key | values)
+                connection.execute(made)
             else:
                 key = {"row_zone_id": plan.zone.id, "row_nameserver": str(nameserver)}
                 connection.execute(_UPDATE_NAMESERVER, {**key, **values})
