@@ -573,8 +573,8 @@ def caption(sizes: Sizes, outcome: Outcome) -> str:
         "until its SOA of every zone has the serial the API reports. Workers: "
         "retry_backoff_max 5 s, other settings default (scan 2 s, retry budget 5, poll 10 s); "
         "targets: notify_timeout 1 s, rndc_timeout 3 s; producer: drift audit every 60 s. "
-        "named as tests/integration/named.py configures it: BIND's default transfers-per-ns 2, "
-        "so at most 2 transfers from mdns at a time. "
+        "named as tests/integration/named.py configures it (transfers-in 100, "
+        "transfers-per-ns 50: every zone transfers from the one mdns). "
     )
     if outcome.at_return:
         at_return = ", ".join(f"{count} {status}" for status, count in outcome.at_return.items())

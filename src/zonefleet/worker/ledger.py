@@ -27,6 +27,7 @@ from zonefleet.storage.models import (
     LIVE,
     Action,
     Base,
+    NameserverState,
     Pool,
     PoolTarget,
     Status,
@@ -151,7 +152,10 @@ class Ledger:
                 row.lease_owner = self.owner
                 row.lease_expires_at = now + timedelta(seconds=self.settings.lease_seconds)
                 skip = remove and (reused or self._replaced(target, pool))
-                ensure = not remove and (not row.present or row.attempts > 0)
+                # A failed NOTIFY or transfer does not undo an rndc/API call that worked:
+                # only a target not known to hold the zone is configured again. A nameserver
+                # found not serving the zone at all clears `present` (see _attempt_failed).
+                ensure = not remove and not row.present
                 claimed.append(Claimed(spec, remove=remove, ensure=ensure, skip_backend=skip))
             if zone.status == Status.ACTIVE and not unsettled:
                 return None
@@ -375,9 +379,15 @@ class Ledger:
         ]
         reason = "; ".join(lagging) or "a target failed"
         rows = list(session.scalars(select(ZoneTarget).where(ZoneTarget.zone_id == zone.id)))
+        missing = not plan.deleting and any(
+            answer.state(plan.zone.serial, deleted=False) == NameserverState.MISSING
+            for answer in served.values()
+        )
         for row in rows:
             if row.lease_owner in (None, self.owner) and row.attempts == 0:
                 self._failed(row, reason, now)
+            if missing and row.lease_owner in (None, self.owner):
+                row.present = False  # a nameserver lost the zone: configure it again
         attempts = max((row.attempts for row in rows), default=0)
         if not rows:
             pending = now - (zone.updated_at or zone.created_at)
