@@ -104,11 +104,7 @@ class DriftAudit:
         now = utcnow()
         with self.database.write() as session:
             repository = MaintenanceRepository(session)
-            return [
-                zone_id
-                for zone, reason in drifted.items()
-                for zone_id in repository.push_again([zone], reason, now)
-            ]
+            return [z.id for z, reason in drifted.items() if repository.push_again(z, reason, now)]
 
 
 class ZonePurge:

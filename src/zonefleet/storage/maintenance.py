@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,28 +33,25 @@ class MaintenanceRepository:
         )
         return [AuditedZone(*row) for row in self.session.execute(statement)]
 
-    def push_again(self, zones: Sequence[AuditedZone], reason: str, now: datetime) -> list[str]:
-        """Make the targets of each zone still ACTIVE at its audited serial due for an ensure
-        and a NOTIFY; returns the ids of the zones that were."""
+    def push_again(self, zone: AuditedZone, reason: str, now: datetime) -> bool:
+        """Make the zone's targets due for an ensure and a NOTIFY, if it is still ACTIVE at its
+        audited serial (a zone changed since it was asked about is the worker's already)."""
         connection = self.session.connection()
-        pushed = []
-        for zone in zones:
-            still = select(Zone.id).where(
-                Zone.id == zone.id, Zone.status == Status.ACTIVE, Zone.serial == zone.serial
-            )
-            if connection.execute(still).first() is None:
-                continue  # changed since it was asked about: the worker has it already
-            connection.execute(
-                update(ZoneTarget)
-                .where(ZoneTarget.zone_id == zone.id)
-                .values(present=False, next_attempt_at=now)
-            )
-            connection.execute(
-                insert(ZoneEvent).values(zone_id=zone.id, at=now, role="producer",
-                                         event="drift found", detail=reason, serial=zone.serial)
-            )  # fmt: skip
-            pushed.append(zone.id)
-        return pushed
+        still = select(Zone.id).where(
+            Zone.id == zone.id, Zone.status == Status.ACTIVE, Zone.serial == zone.serial
+        )
+        if connection.execute(still).first() is None:
+            return False
+        connection.execute(
+            update(ZoneTarget)
+            .where(ZoneTarget.zone_id == zone.id)
+            .values(present=False, next_attempt_at=now)
+        )
+        connection.execute(
+            insert(ZoneEvent).values(zone_id=zone.id, at=now, role="producer",
+                                     event="drift found", detail=reason, serial=zone.serial)
+        )  # fmt: skip
+        return True
 
     def purge_deleted(self, before: datetime, limit: int) -> int:
         """Remove zones deleted before `before` (their recordsets and state go with them by
