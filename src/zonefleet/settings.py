@@ -86,6 +86,7 @@ def _networks(value: tuple[str, ...]) -> tuple[str, ...]:
 Bind = Annotated[BindAddress, BeforeValidator(_parse_bind)]
 NetworkList = Annotated[tuple[str, ...], BeforeValidator(_split_list), AfterValidator(_networks)]
 TypeList = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
+BrokerList = Annotated[tuple[str, ...], BeforeValidator(broker_urls)]
 
 
 class _Section(BaseModel):
@@ -168,7 +169,7 @@ class WorkerSettings(_Section):
 
 
 class BusSettings(_Section):
-    url: Annotated[tuple[str, ...], BeforeValidator(broker_urls)] = Field(
+    url: BrokerList = Field(
         ("memory://",),
         description="memory:// (hints stay in this process) or the RabbitMQ brokers: "
         "amqp://user:pass@host:5672/vhost or oslo's rabbit://user:pass@host1,host2/vhost; "
@@ -204,7 +205,7 @@ class NotificationSettings(_Section):
         description="Send Designate's notifications (dns.zone.create, dns.recordset.update, …) "
         "for outside consumers such as Ceilometer",
     )
-    url: Annotated[tuple[str, ...], BeforeValidator(broker_urls)] = Field(
+    url: BrokerList = Field(
         ("memory://",),
         description="Brokers the notifications go to, as bus.url; memory:// means bus.url's",
     )
