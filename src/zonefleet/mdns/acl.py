@@ -22,6 +22,9 @@ import dns.tsig
 from zonefleet.mdns.store import HostedZone, KeyRow, ZoneStore
 from zonefleet.storage.models import TsigScope
 
+# Seconds a view must be old before a refusal reloads it.
+RECHECK_AFTER = 1.0
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -49,6 +52,12 @@ class TransferAcl:
     @property
     def stale(self) -> bool:
         return time.monotonic() - self._loaded_at > self.refresh_interval
+
+    @property
+    def worth_rechecking(self) -> bool:
+        """Whether a refusal should reload the view and decide again: a pool update may have
+        added the host since, and at most one reload per second is spent on refusals."""
+        return time.monotonic() - self._loaded_at > RECHECK_AFTER
 
     def refresh(self) -> None:
         keys = {dns.name.from_text(row.name): row for row in self.store.tsig_keys()}

@@ -3,8 +3,9 @@
 Returns nothing for what deserves no answer (responses, packets shorter than a
 header), FORMERR for what does not parse, NOTAUTH for a TSIG that does not
 verify, NOTIMP for opcodes other than QUERY, REFUSED for names mdns does not
-host and for transfers the ACL refuses. IXFR is answered with the full zone
-(RFC 1995 allows it), or with the SOA alone over UDP.
+host and for transfers the ACL refuses. IXFR is answered from the journal
+(`ixfr.plan`), with the whole zone where the journal cannot answer, and over
+UDP with the current SOA alone when the answer does not fit one datagram.
 """
 
 from __future__ import annotations
@@ -23,11 +24,22 @@ import dns.opcode
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
+import dns.rrset
 import dns.tsig
 
-from zonefleet.mdns.acl import TransferAcl
+from zonefleet.mdns import ixfr
+from zonefleet.mdns.acl import Decision, TransferAcl
 from zonefleet.mdns.answer import Answerer
-from zonefleet.mdns.transfer import MAX_MESSAGE_SIZE, TransferCache, for_query, signed
+from zonefleet.mdns.store import HostedZone
+from zonefleet.mdns.transfer import (
+    MAX_MESSAGE_SIZE,
+    TSIG_RESERVE,
+    TransferCache,
+    TransferTooBigError,
+    for_query,
+    render_messages,
+    signed,
+)
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,48 +93,133 @@ class QueryHandler:
             yield _error(query, rcode)
             return
         rdtype = query.question[0].rdtype
+        since = _ixfr_serial(query) if rdtype == dns.rdatatype.IXFR else None
+        if rdtype == dns.rdatatype.IXFR and since is None:
+            yield _error(query, dns.rcode.FORMERR)
+            return
         if rdtype in TRANSFER_TYPES and tcp:
-            async for wire in self._transfer(query, source):
+            async for wire in self._transfer(query, source, since):
                 yield wire
             return
         if rdtype == dns.rdatatype.AXFR:
             yield _error(query, dns.rcode.FORMERR)
             return
-        # Over UDP an IXFR gets the current SOA: the client then retries over TCP.
+        max_size = max(query.payload, 512) if not tcp else MAX_MESSAGE_SIZE
+        if since is not None:
+            datagram = await self._ixfr_datagram(query, source, since, max_size)
+            if datagram is not None:
+                yield datagram
+                return
+        # An IXFR that does not fit gets the current SOA: the client then retries over TCP.
         asked = dns.rdatatype.SOA if rdtype == dns.rdatatype.IXFR else rdtype
         response = await self._run(self.answerer.answer, query, asked)
-        max_size = max(query.payload, 512) if not tcp else MAX_MESSAGE_SIZE
         yield response.to_wire(max_size=max_size, prefer_truncation=True)
 
-    async def _transfer(self, query: dns.message.Message, source: str) -> AsyncIterator[bytes]:
-        qname = query.question[0].name
-        zone = await self._run(self.answerer.store.zone_for, qname)
-        if zone is None or zone.origin != qname:
-            yield _error(query, dns.rcode.NOTAUTH if zone else dns.rcode.REFUSED)
+    async def _transfer(
+        self, query: dns.message.Message, source: str, since: int | None
+    ) -> AsyncIterator[bytes]:
+        allowed = await self._allowed(query, source)
+        if isinstance(allowed, bytes):
+            yield allowed
             return
-        decision = self.acl.decide(zone, source, query.keyname if query.had_tsig else None)
-        if not decision.allowed:
-            LOG.info("mdns: transfer of %s refused: %s", zone.origin, decision.reason)
-            yield _error(query, dns.rcode.REFUSED)
-            return
+        zone, decision = allowed
+        if since is not None:
+            answer = await self._run(ixfr.plan, self.answerer.store, zone, since)
+            if answer.rrsets is not None:
+                rendered = await self._run(
+                    _render, zone, answer.rrsets, MAX_MESSAGE_SIZE - TSIG_RESERVE
+                )
+                outgoing = _Outgoing(query)
+                for wire in rendered:
+                    yield outgoing.send(wire)
+                LOG.info(
+                    "mdns: IXFR of %s serial %s to %s to %s: %d records in %d messages, %s (%s)",
+                    zone.origin, since, zone.serial, source, answer.records, len(rendered),
+                    answer.detail, decision.reason,
+                )  # fmt: skip
+                return
+            LOG.info("mdns: IXFR of %s from serial %s to %s goes as AXFR: %s",
+                     zone.origin, since, source, answer.detail)  # fmt: skip
         entry = self.cache.get(zone)
-        sent = 0
-        ctx: object | None = None
+        outgoing = _Outgoing(query)
         async for wire in entry.stream():
-            if query.had_tsig:
-                out, ctx = signed(wire, query, ctx)
-                yield out
-            else:
-                yield for_query(wire, query, first=sent == 0)
-            sent += 1
+            yield outgoing.send(wire)
         self.cache.trim()
         LOG.info(
             "mdns: AXFR of %s serial %s to %s: %d records in %d messages (%s)",
-            zone.origin, zone.serial, source, entry.records, sent, decision.reason,
+            zone.origin, zone.serial, source, entry.records, outgoing.sent, decision.reason,
         )  # fmt: skip
+
+    async def _allowed(
+        self, query: dns.message.Message, source: str
+    ) -> tuple[HostedZone, Decision] | bytes:
+        """The zone and the ACL's decision when the transfer may go, else the error to send."""
+        qname = query.question[0].name
+        zone = await self._run(self.answerer.store.zone_for, qname)
+        if zone is None or zone.origin != qname:
+            return _error(query, dns.rcode.NOTAUTH if zone else dns.rcode.REFUSED)
+        key_name = query.keyname if query.had_tsig else None
+        decision = self.acl.decide(zone, source, key_name)
+        if not decision.allowed and self.acl.worth_rechecking:
+            await self._run(self.acl.refresh)
+            decision = self.acl.decide(zone, source, key_name)
+        if not decision.allowed:
+            LOG.info("mdns: transfer of %s refused: %s", zone.origin, decision.reason)
+            return _error(query, dns.rcode.REFUSED)
+        return zone, decision
+
+    async def _ixfr_datagram(
+        self, query: dns.message.Message, source: str, since: int, max_size: int
+    ) -> bytes | None:
+        """The whole IXFR answer as one datagram, or None when it does not fit or may not go."""
+        allowed = await self._allowed(query, source)
+        if isinstance(allowed, bytes):
+            return allowed
+        zone, _ = allowed
+        answer = await self._run(ixfr.plan, self.answerer.store, zone, since)
+        if answer.rrsets is None:
+            return None
+        try:
+            rendered = await self._run(_render, zone, answer.rrsets, max_size)
+        except TransferTooBigError:
+            return None
+        if len(rendered) != 1:
+            return None
+        wire = _Outgoing(query).send(rendered[0])
+        return wire if len(wire) <= max_size else None
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
+
+
+def _render(zone: HostedZone, rrsets: list[dns.rrset.RRset], max_size: int) -> list[bytes]:
+    return [wire for wire, _ in render_messages(zone.origin, rrsets, max_size)]
+
+
+class _Outgoing:
+    """One session's rendered messages, given the query's id and question, and signed in
+    sequence when the query was TSIG-signed."""
+
+    def __init__(self, query: dns.message.Message) -> None:
+        self.query = query
+        self.sent = 0
+        self._ctx: object | None = None
+
+    def send(self, wire: bytes) -> bytes:
+        if self.query.had_tsig:
+            out, self._ctx = signed(wire, self.query, self._ctx)
+        else:
+            out = for_query(wire, self.query, first=self.sent == 0)
+        self.sent += 1
+        return out
+
+
+def _ixfr_serial(query: dns.message.Message) -> int | None:
+    """The serial an IXFR asks from: its authority section's SOA for the zone (RFC 1995 §3)."""
+    for rrset in query.authority:
+        if rrset.rdtype == dns.rdatatype.SOA and rrset.name == query.question[0].name and rrset:
+            return int(rrset[0].serial)
+    return None
 
 
 def _precheck(query: dns.message.Message) -> dns.rcode.Rcode | None:

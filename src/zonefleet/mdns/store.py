@@ -1,4 +1,5 @@
-"""What mdns reads from storage: hosted zones, RRsets by name, transfer rows, keys, pool hosts.
+"""What mdns reads from storage: hosted zones, RRsets by name, transfer rows, the journal,
+keys, pool hosts.
 
 Plain SQL expressions (no ORM objects): mdns answers many small queries and
 streams large transfers, and needs neither identity maps nor change tracking.
@@ -16,14 +17,17 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
-from sqlalchemy import Select, case, exists, select
+from sqlalchemy import ColumnElement, Row, Select, case, exists, func, select
 from sqlalchemy.orm import Session
 
+from zonefleet.dns.journal import JournalRecord, JournalRow
 from zonefleet.dns.names import name_text
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
     LIVE,
     Action,
+    JournalEntry,
+    JournalOp,
     Pool,
     PoolNameserver,
     PoolTarget,
@@ -127,6 +131,33 @@ class ZoneStore:
         with self.database.read() as session:
             yield from _group(session.execute(statement))
 
+    def journal_head(self, zone_id: str, since: int, upto: int) -> JournalRow | None:
+        """The first journal row after serial `since`: an IXFR from `since` can only be
+        answered from the journal when it is the SOA `since` being deleted."""
+        statement = _journal_rows(zone_id, since, upto).limit(1)
+        with self._read() as session:
+            row = session.execute(statement).first()
+        return None if row is None else _journal_row(row)
+
+    def journal_size(self, zone_id: str, since: int, upto: int) -> int:
+        statement = select(func.count()).where(*_journal_range(zone_id, since, upto))
+        with self._read() as session:
+            return int(session.scalar(statement) or 0)
+
+    def record_count(self, zone_id: str) -> int:
+        statement = select(func.count()).where(Record.zone_id == zone_id)
+        with self._read() as session:
+            return int(session.scalar(statement) or 0)
+
+    def journal(self, zone_id: str, since: int, upto: int) -> list[JournalRow]:
+        """Every journal row after serial `since` up to `upto`, in the order they were written.
+
+        Serials are compared as integers: they are Unix times, so they wrap in 2106."""
+        with self._read() as session:
+            return [
+                _journal_row(row) for row in session.execute(_journal_rows(zone_id, since, upto))
+            ]
+
     def tsig_keys(self) -> list[KeyRow]:
         statement = select(
             TsigKey.name, TsigKey.algorithm, TsigKey.secret, TsigKey.scope, TsigKey.resource_id
@@ -173,6 +204,30 @@ def _rrset_rows(zone_id: str) -> Select[tuple[str, str, str, int, str]]:
         .join(Zone, Zone.id == Recordset.zone_id)
         .where(Recordset.zone_id == zone_id)
     )
+
+
+def _journal_range(zone_id: str, since: int, upto: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        JournalEntry.zone_id == zone_id,
+        JournalEntry.serial > since,
+        JournalEntry.serial <= upto,
+    )
+
+
+def _journal_rows(zone_id: str, since: int, upto: int) -> Select[int, int, str, str, int, str]:
+    return (
+        select(
+            JournalEntry.serial, JournalEntry.op, JournalEntry.name, JournalEntry.type,
+            JournalEntry.ttl, JournalEntry.data,
+        )
+        .where(*_journal_range(zone_id, since, upto))
+        .order_by(JournalEntry.serial, JournalEntry.seq)
+    )  # fmt: skip
+
+
+def _journal_row(row: Row[int, int, str, str, int, str]) -> JournalRow:
+    serial, op, name, rdtype, ttl, data = row
+    return JournalRow(serial, op == JournalOp.ADD, JournalRecord(name, rdtype, ttl, data))
 
 
 def _group(rows: Iterator[tuple[str, str, str, int, str]]) -> Iterator[dns.rrset.RRset]:

@@ -1,6 +1,7 @@
-"""AXFR out of mdns: rendered once per (zone, serial), streamed as it renders, then cached.
+"""Zone transfers out of mdns as wire messages.
 
-A render runs in a worker thread and appends wire messages (id 0, unsigned) to
+An AXFR is rendered once per (zone, serial), streamed as it renders, then
+cached: a render runs in a worker thread and appends wire messages (id 0, unsigned) to
 its entry as it goes; every transfer of that (zone, serial), the first one
 included, sends messages as soon as they exist, so nothing waits for a whole
 zone and concurrent transfers share one render. TSIG-signed transfers re-sign
@@ -14,7 +15,7 @@ import logging
 import struct
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import Executor
 
 import dns.exception
@@ -121,33 +122,45 @@ class TransferCache:
 
 def render_axfr(zone: HostedZone, rrsets: Iterator[dns.rrset.RRset]) -> Iterator[tuple[bytes, int]]:
     """Wire messages of an AXFR answer: SOA first and last, each message ≤ 64 KiB."""
-    soa: dns.rrset.RRset | None = None
-    renderer = _new_renderer(zone.origin, question=True)
+
+    def framed() -> Iterator[dns.rrset.RRset]:
+        soa: dns.rrset.RRset | None = None
+        for rrset in rrsets:
+            if soa is None:
+                soa = rrset
+            yield rrset
+        if soa is None:
+            raise TransferTooBigError(f"zone {zone.origin} has no SOA")
+        yield soa
+
+    return render_messages(zone.origin, framed())
+
+
+def render_messages(
+    origin: dns.name.Name,
+    rrsets: Iterable[dns.rrset.RRset],
+    max_size: int = MAX_MESSAGE_SIZE - TSIG_RESERVE,
+) -> Iterator[tuple[bytes, int]]:
+    """`rrsets` in order as the answer sections of as many messages as they need, each with
+    its record count; the first carries the question."""
+    renderer = _new_renderer(origin, max_size, question=True)
     count = 0
     for rrset in rrsets:
-        if soa is None:
-            soa = rrset
         if not _add(renderer, rrset):
             yield _finish(renderer), count
-            renderer, count = _new_renderer(zone.origin, question=False), 0
+            renderer, count = _new_renderer(origin, max_size, question=False), 0
             if not _add(renderer, rrset):
                 raise TransferTooBigError(f"{rrset.name} {rrset.rdtype} exceeds one message")
         count += len(rrset)
-    if soa is None:
-        raise TransferTooBigError(f"zone {zone.origin} has no SOA")
-    if not _add(renderer, soa):
-        yield _finish(renderer), count
-        renderer, count = _new_renderer(zone.origin, question=False), 0
-        _add(renderer, soa)
-    yield _finish(renderer), count + len(soa)
+    yield _finish(renderer), count
 
 
 # dnspython's renderer is not annotated; these three helpers are its only callers.
 
 
-def _new_renderer(origin: dns.name.Name, *, question: bool) -> dns.renderer.Renderer:
+def _new_renderer(origin: dns.name.Name, max_size: int, *, question: bool) -> dns.renderer.Renderer:
     renderer = dns.renderer.Renderer(  # type: ignore[no-untyped-call]
-        id=0, flags=0x8400, max_size=MAX_MESSAGE_SIZE - TSIG_RESERVE
+        id=0, flags=0x8400, max_size=max_size
     )
     if question:
         renderer.add_question(origin, dns.rdatatype.AXFR, dns.rdataclass.IN)  # type: ignore[no-untyped-call]
@@ -179,8 +192,11 @@ def for_query(wire: bytes, query: dns.message.Message, *, first: bool) -> bytes:
 
 
 def signed(wire: bytes, query: dns.message.Message, ctx: object | None) -> tuple[bytes, object]:
-    """One cached message re-rendered for a TSIG-signed session; returns it and the new context."""
-    cached = dns.message.from_wire(wire)
+    """One cached message re-rendered for a TSIG-signed session; returns it and the new context.
+
+    Read one record per RRset: a message may carry the same RRset twice (the SOA that
+    opens and closes a transfer, what an IXFR deletes and adds at one name)."""
+    cached = dns.message.from_wire(wire, one_rr_per_rrset=True)
     response = dns.message.make_response(query)
     if not cached.question:
         response.question = []
