@@ -140,6 +140,11 @@ class MdnsSettings(_Section):
     transfer_cache_mb: int = Field(
         256, ge=0, description="Memory kept for rendered transfers (MiB), least recent dropped"
     )
+    ixfr: bool = Field(
+        True,
+        description="Answer IXFR with the differences from the zone journal; off, every IXFR "
+        "gets the whole zone",
+    )
 
 
 class WorkerSettings(_Section):
@@ -265,6 +270,22 @@ class ProducerSettings(_Section):
     purge_batch: int = Field(100, ge=1, description="Deleted zones purged per run at most")
 
 
+class JournalSettings(_Section):
+    max_serials: int = Field(
+        100, ge=1, description="Newest serials per zone whose changes are kept for IXFR"
+    )
+    max_age: float = Field(
+        604800.0,
+        gt=0,
+        description="Seconds a serial's changes are kept for IXFR, except a zone's newest "
+        "serial's, kept however old. An IXFR from a serial no longer kept gets an AXFR",
+    )
+    prune_interval: float = Field(
+        600.0, gt=0, description="Seconds between prunes of the zone journal"
+    )
+    prune_batch: int = Field(500, ge=1, description="Zones whose journal is pruned per run at most")
+
+
 class HeartbeatSettings(_Section):
     interval: float = Field(10.0, gt=0, description="Seconds between a process's heartbeats")
     down_after: float = Field(
@@ -357,6 +378,7 @@ class Settings(_Section):
     coordination: CoordinationSettings = CoordinationSettings()
     notifications: NotificationSettings = NotificationSettings()
     producer: ProducerSettings = ProducerSettings()
+    journal: JournalSettings = JournalSettings()
     zones: ZoneSettings = ZoneSettings()
     quotas: QuotaSettings = QuotaSettings()
     pools: PoolSettings = PoolSettings()

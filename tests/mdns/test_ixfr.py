@@ -4,6 +4,7 @@ it applies each answer to a copy taken earlier, and the copy must equal a fresh 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 import dns.message
 import dns.name
@@ -178,6 +179,21 @@ def test_the_whole_zone_goes_when_the_journal_outgrows_the_zone(
     assert (f"m0.{ORIGIN}", "A") not in sent
 
 
+def test_with_ixfr_off_every_ixfr_gets_the_whole_zone(
+    mdns_factory: Callable[..., RunningMdns], zone_services: ApiServices, zone: Zone
+) -> None:
+    mdns = mdns_factory(allow_transfer="127.0.0.1/32", ixfr=False)
+    before = serial_of(transfer(mdns, ORIGIN))
+    zone_services.recordsets.create_recordset(
+        ctx(), zone.id, rs_request(f"www.{ORIGIN}", "A", "192.0.2.1")
+    )
+    sent = answer_records(ixfr_messages(mdns, before))
+    assert sent.count((ORIGIN, "SOA")) == 2
+    assert (ORIGIN, "NS") in sent
+    over_udp = dns.query.udp(ixfr_query(before), mdns.host, port=mdns.port, timeout=3)
+    assert answer_records([over_udp]) == [(ORIGIN, "SOA")]
+
+
 def test_a_small_udp_ixfr_fits_one_datagram_and_a_large_one_gets_the_soa(
     mdns: RunningMdns, zone_services: ApiServices, zone: Zone, sqlite_database: Database
 ) -> None:
@@ -215,12 +231,15 @@ def test_an_ixfr_without_an_soa_is_a_format_error(mdns: RunningMdns, zone: Zone)
 
 
 def test_a_tsig_signed_ixfr_verifies_message_by_message(
-    mdns_factory: object, zone_services: ApiServices, zone: Zone, sqlite_database: Database
+    mdns_factory: Callable[..., RunningMdns],
+    zone_services: ApiServices,
+    zone: Zone,
+    sqlite_database: Database,
 ) -> None:
     with sqlite_database.write() as session:
         session.add(TsigKey(name="ixfr-key.", algorithm="hmac-sha256", secret=SECRET))
     keyring = dns.tsigkeyring.from_text({"ixfr-key.": ("hmac-sha256", SECRET)})
-    mdns = mdns_factory()  # type: ignore[operator]
+    mdns = mdns_factory()
     copy = dns.zone.Zone(ORIGIN)
     query, _ = dns.xfr.make_query(copy)
     query.use_tsig(keyring, "ixfr-key.")

@@ -1,21 +1,27 @@
 """The producer's database tasks on every engine: deleted zones purged after their grace,
-silent processes shown DOWN and forgotten, heartbeats written and ended."""
+the zone journal pruned, silent processes shown DOWN and forgotten, heartbeats written and
+ended."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import func, select, update
 
 from tests.conftest import make_settings
 from tests.service.factories import ctx, make_zone, rs_request
 from zonefleet.api.deps import ApiServices
+from zonefleet.producer import tasks
 from zonefleet.producer.heartbeat import Heartbeat
-from zonefleet.producer.tasks import ServiceStatusCheck, ZonePurge
+from zonefleet.producer.tasks import JournalPrune, ServiceStatusCheck, ZonePurge
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
+    JournalEntry,
     Recordset,
     ServiceState,
     ServiceStatus,
@@ -54,6 +60,93 @@ def test_deleted_zones_are_purged_after_their_grace_with_their_recordsets(
         # The timeline outlives the zone.
         assert session.scalars(select(ZoneEvent).where(ZoneEvent.zone_id == old.id)).all()
     assert purge.purge() == 0
+
+
+def changed(services: ApiServices, name: str, changes: int) -> Zone:
+    """A zone journaled at 1 + `changes` serials: its creation, then one recordset each."""
+    zone = make_zone(services, name)
+    for n in range(changes):
+        request = rs_request(f"h{n}.{name}", "A", "192.0.2.1")
+        services.recordsets.create_recordset(ctx(), zone.id, request)
+    return zone
+
+
+def journal(database: Database, zone_id: str) -> dict[int, int]:
+    """The zone's journal: rows per serial."""
+    with database.read() as session:
+        statement = (
+            select(JournalEntry.serial, func.count())
+            .where(JournalEntry.zone_id == zone_id)
+            .group_by(JournalEntry.serial)
+        )
+        return dict(session.execute(statement).all())
+
+
+def journaled_days_ago(
+    database: Database, zone_id: str, serials: Iterable[int], days: float
+) -> None:
+    with database.write() as session:
+        session.execute(
+            update(JournalEntry)
+            .where(JournalEntry.zone_id == zone_id, JournalEntry.serial.in_(list(serials)))
+            .values(created_at=utcnow() - timedelta(days=days))
+        )
+
+
+def test_each_zone_keeps_the_journal_of_its_newest_serials(
+    database: Database, services: ApiServices, tmp_path: Path
+) -> None:
+    busy = changed(services, "busy.journal.example.", 4)
+    quiet = changed(services, "quiet.journal.example.", 1)
+    busy_before, quiet_before = journal(database, busy.id), journal(database, quiet.id)
+    oldest, newest = sorted(busy_before)[:2], sorted(busy_before)[2:]
+    prune = JournalPrune(database, make_settings(tmp_path, ZONEFLEET_JOURNAL__MAX_SERIALS="3"))
+    assert prune.prune() == (1, sum(busy_before[serial] for serial in oldest))
+    assert journal(database, busy.id) == {serial: busy_before[serial] for serial in newest}
+    assert journal(database, quiet.id) == quiet_before
+    assert prune.prune() == (0, 0)
+
+
+def test_old_serials_are_pruned_but_each_zones_newest_stays(
+    database: Database, services: ApiServices, tmp_path: Path
+) -> None:
+    mixed, stale, fresh = (
+        changed(services, f"{name}.journal.example.", 3) for name in ("mixed", "stale", "fresh")
+    )
+    before = {zone.id: journal(database, zone.id) for zone in (mixed, stale, fresh)}
+    serials = {zone_id: sorted(rows) for zone_id, rows in before.items()}
+    journaled_days_ago(database, mixed.id, serials[mixed.id][:2], days=8)
+    journaled_days_ago(database, stale.id, serials[stale.id], days=30)
+    journaled_days_ago(database, fresh.id, serials[fresh.id], days=6)
+    prune = JournalPrune(database, make_settings(tmp_path))  # max_age: 7 days by default
+    gone = {mixed.id: serials[mixed.id][:2], stale.id: serials[stale.id][:-1]}
+    assert prune.prune() == (2, sum(before[z][s] for z, old in gone.items() for s in old))
+    assert sorted(journal(database, mixed.id)) == serials[mixed.id][2:]
+    assert sorted(journal(database, stale.id)) == serials[stale.id][-1:]
+    assert journal(database, fresh.id) == before[fresh.id]
+    assert prune.prune() == (0, 0), "a zone's newest serial stays however old"
+
+
+def test_a_run_prunes_at_most_prune_batch_zones(
+    database: Database,
+    services: ApiServices,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(tasks, "JOURNAL_PAGE", 1)
+    zones = sorted((changed(services, f"z{n}.journal.example.", 1) for n in range(3)),
+                   key=lambda zone: zone.id)  # fmt: skip
+    created = journal(database, zones[0].id)[zones[0].serial]
+    settings = make_settings(tmp_path, ZONEFLEET_JOURNAL__MAX_SERIALS="1",
+                             ZONEFLEET_JOURNAL__PRUNE_BATCH="2")  # fmt: skip
+    prune = JournalPrune(database, settings)
+    with caplog.at_level(logging.INFO, logger="zonefleet.producer.tasks"):
+        asyncio.run(prune.run())
+    assert f"pruned {2 * created} journal rows of 2 zones" in caplog.text
+    assert [len(journal(database, zone.id)) for zone in zones] == [1, 1, 2]
+    assert prune.prune() == (1, created)
+    assert prune.prune() == (0, 0)
 
 
 def test_silent_processes_show_down_and_old_ones_are_forgotten(

@@ -48,6 +48,7 @@ def test_environment_lists_and_ipv6() -> None:
         ({"ZONEFLEET_QUOTAS__ZONES": "many"}, "quotas.zones"),
         ({"ZONEFLEET_API__NO_SUCH": "1"}, "api.no_such"),
         ({"ZONEFLEET_ZONES__SOA_REFRESH_MIN": "4000"}, "zones"),
+        ({"ZONEFLEET_JOURNAL__MAX_SERIALS": "0"}, "journal.max_serials"),
     ],
 )
 def test_bad_values_name_the_key(environ: dict[str, str], key: str) -> None:
@@ -78,5 +79,6 @@ def test_sample_lists_every_option_and_parses_as_toml() -> None:
     assert parsed["quotas"]["zones"] == 10
     assert "ZONEFLEET_DATABASE__URL" in text
     assert "ZONEFLEET_API__AUTH_STRATEGY" in text
-    for section in ("database", "api", "mdns", "zones", "quotas", "pools"):
+    assert parsed["journal"]["max_serials"] == 100
+    for section in ("database", "api", "mdns", "journal", "zones", "quotas", "pools"):
         assert section in parsed

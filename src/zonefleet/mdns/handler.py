@@ -4,8 +4,9 @@ Returns nothing for what deserves no answer (responses, packets shorter than a
 header), FORMERR for what does not parse, NOTAUTH for a TSIG that does not
 verify, NOTIMP for opcodes other than QUERY, REFUSED for names mdns does not
 host and for transfers the ACL refuses. IXFR is answered from the journal
-(`ixfr.plan`), with the whole zone where the journal cannot answer, and over
-UDP with the current SOA alone when the answer does not fit one datagram.
+(`ixfr.plan`), with the whole zone where the journal cannot answer (or always,
+with `mdns.ixfr` off), and over UDP with the current SOA alone when the answer
+does not fit one datagram.
 """
 
 from __future__ import annotations
@@ -58,9 +59,16 @@ TSIG_ERRORS = (
 
 class QueryHandler:
     def __init__(
-        self, answerer: Answerer, acl: TransferAcl, cache: TransferCache, executor: Executor
+        self,
+        answerer: Answerer,
+        acl: TransferAcl,
+        cache: TransferCache,
+        executor: Executor,
+        *,
+        ixfr: bool = True,
     ) -> None:
         self.answerer = answerer
+        self.ixfr = ixfr
         self.acl = acl
         self.cache = cache
         self.executor = executor
@@ -123,7 +131,7 @@ class QueryHandler:
             yield allowed
             return
         zone, decision = allowed
-        if since is not None:
+        if since is not None and self.ixfr:
             answer = await self._run(ixfr.plan, self.answerer.store, zone, since)
             if answer.rrsets is not None:
                 rendered = await self._run(
@@ -176,6 +184,8 @@ class QueryHandler:
         if isinstance(allowed, bytes):
             return allowed
         zone, _ = allowed
+        if not self.ixfr:
+            return None
         answer = await self._run(ixfr.plan, self.answerer.store, zone, since)
         if answer.rrsets is None:
             return None

@@ -34,7 +34,9 @@ class MdnsServer:
         self.executor = ThreadPoolExecutor(settings.threads, thread_name_prefix="mdns")
         self.cache = TransferCache(store, self.executor, settings.transfer_cache_mb * 2**20)
         self.acl = TransferAcl(store, settings.allow_transfer)
-        self.handler = QueryHandler(Answerer(store), self.acl, self.cache, self.executor)
+        self.handler = QueryHandler(
+            Answerer(store), self.acl, self.cache, self.executor, ixfr=settings.ixfr
+        )
         self.address = settings.bind
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None

@@ -4,6 +4,8 @@
   zone's SOA serial; a zone that one of them serves late or not at all has its
   targets pushed again (ensure + NOTIFY) and its worker woken.
 - `ZonePurge`: removes deleted zones once their grace period has passed.
+- `JournalPrune`: drops the zone journal's serials past its retention (by count
+  and by age; a zone's newest serial stays), which mdns then answers by AXFR.
 - `ServiceStatusCheck`: shows DOWN the processes that stopped heartbeating, and
   forgets them after the retention period.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import dns.name
@@ -22,7 +24,7 @@ from zonefleet.bus.local import ZoneHints
 from zonefleet.errors import ServiceUnavailableError
 from zonefleet.settings import Settings
 from zonefleet.storage.database import Database
-from zonefleet.storage.maintenance import AuditedZone, MaintenanceRepository
+from zonefleet.storage.maintenance import AuditedZone, JournalPruned, MaintenanceRepository
 from zonefleet.storage.models import utcnow
 from zonefleet.storage.repositories import PoolRepository
 from zonefleet.storage.service_statuses import ServiceStatusRepository
@@ -31,6 +33,7 @@ from zonefleet.worker.serials import Nameserver, served_serial
 
 LOG = logging.getLogger(__name__)
 AUDIT_PAGE = 500
+JOURNAL_PAGE = 100
 TRANSIENT = (ServiceUnavailableError, SQLAlchemyError)
 
 
@@ -124,6 +127,44 @@ class ZonePurge:
         before = utcnow() - timedelta(seconds=self.settings.purge_after)
         with self.database.write() as session:
             return MaintenanceRepository(session).purge_deleted(before, self.settings.purge_batch)
+
+
+class JournalPrune:
+    name = "journal_prune"
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings.journal
+        self.interval = self.settings.prune_interval
+
+    async def run(self) -> None:
+        zones, rows = await asyncio.to_thread(self.prune)
+        if zones:
+            LOG.info("producer: pruned %d journal rows of %d zones", rows, zones)
+
+    def prune(self) -> tuple[int, int]:
+        """Zones pruned and journal rows deleted: at most `prune_batch` zones, found in pages
+        by a read, each page pruned in a write transaction of its own."""
+        before = utcnow() - timedelta(seconds=self.settings.max_age)
+        zones = rows = 0
+        after, left = "", self.settings.prune_batch
+        while left and (zone_ids := self._page(before, after, min(left, JOURNAL_PAGE))):
+            pruned = self._prune(zone_ids, before)
+            zones, rows = zones + pruned.zones, rows + pruned.rows
+            if len(zone_ids) < JOURNAL_PAGE:
+                break
+            after, left = zone_ids[-1], left - len(zone_ids)
+        return zones, rows
+
+    def _page(self, before: datetime, after: str, limit: int) -> list[str]:
+        with self.database.read() as session:
+            repository = MaintenanceRepository(session)
+            return repository.journals_to_prune(self.settings.max_serials, before, after, limit)
+
+    def _prune(self, zone_ids: list[str], before: datetime) -> JournalPruned:
+        with self.database.write() as session:
+            repository = MaintenanceRepository(session)
+            return repository.prune_journal(zone_ids, self.settings.max_serials, before)
 
 
 class ServiceStatusCheck:

@@ -315,7 +315,11 @@ class JournalEntry(Base):
     """One record added or deleted at one zone serial: the source of IXFR and the timeline."""
 
     __tablename__ = "zone_journal"
-    __table_args__ = (Index("ix_zone_journal_zone_serial", "zone_id", "serial", "seq"),)
+    __table_args__ = (
+        Index("ix_zone_journal_zone_serial", "zone_id", "serial", "seq"),
+        # The producer's prune: rows past the journal's max_age.
+        Index("ix_zone_journal_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
