@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import cluster, propagation
+from bench import cluster, ixfr, propagation
 from bench.api import main
 
 
@@ -35,3 +35,11 @@ def test_cluster_bench_quick_mode_runs_real_processes_against_real_bind(
     assert "recordset writes/s" in out
     assert "write → BIND serves it" in out
     assert "convergence after a BIND outage" in out
+
+
+@pytest.mark.slow
+def test_ixfr_bench_quick_mode_runs_against_real_bind(capsys: pytest.CaptureFixture[str]) -> None:
+    assert ixfr.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "one-record change in a large zone" in out
+    assert "BIND transfers" in out
