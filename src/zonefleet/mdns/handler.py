@@ -132,11 +132,9 @@ class QueryHandler:
             return
         zone, decision = allowed
         if since is not None and self.ixfr:
-            answer = await self._run(ixfr.plan, self.answerer.store, zone, since)
+            max_size = MAX_MESSAGE_SIZE - TSIG_RESERVE
+            answer, rendered = await self._run(self._incremental, zone, since, max_size)
             if answer.rrsets is not None:
-                rendered = await self._run(
-                    _render, zone, answer.rrsets, MAX_MESSAGE_SIZE - TSIG_RESERVE
-                )
                 outgoing = _Outgoing(query)
                 for wire in rendered:
                     yield outgoing.send(wire)
@@ -186,11 +184,8 @@ class QueryHandler:
         zone, _ = allowed
         if not self.ixfr:
             return None
-        answer = await self._run(ixfr.plan, self.answerer.store, zone, since)
-        if answer.rrsets is None:
-            return None
         try:
-            rendered = await self._run(_render, zone, answer.rrsets, max_size)
+            _, rendered = await self._run(self._incremental, zone, since, max_size)
         except TransferTooBigError:
             return None
         if len(rendered) != 1:
@@ -198,12 +193,17 @@ class QueryHandler:
         wire = _Outgoing(query).send(rendered[0])
         return wire if len(wire) <= max_size else None
 
+    def _incremental(
+        self, zone: HostedZone, since: int, max_size: int
+    ) -> tuple[ixfr.IxfrAnswer, list[bytes]]:
+        """The IXFR answer and its messages (none when the whole zone must go instead)."""
+        answer = ixfr.plan(self.answerer.store, zone, since)
+        if answer.rrsets is None:
+            return answer, []
+        return answer, [wire for wire, _ in render_messages(zone.origin, answer.rrsets, max_size)]
+
     async def _run(self, function: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
-
-
-def _render(zone: HostedZone, rrsets: list[dns.rrset.RRset], max_size: int) -> list[bytes]:
-    return [wire for wire, _ in render_messages(zone.origin, rrsets, max_size)]
 
 
 class _Outgoing:

@@ -18,11 +18,18 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-from zonefleet.dns.journal import Difference, JournalGapError, JournalRecord, condense, soa_serial
+from zonefleet.dns.journal import (
+    Difference,
+    JournalGapError,
+    JournalRecord,
+    JournalRow,
+    condense,
+    soa_serial,
+)
 from zonefleet.dns.serial import serial_at_least
 from zonefleet.mdns.store import HostedZone, ZoneStore
 
-# Journals this short go as IXFR without counting the zone's records first.
+# Journals up to this many rows are read at once, without counting the zone's records.
 SHORT_JOURNAL = 64
 
 
@@ -39,17 +46,28 @@ class IxfrAnswer:
 
 
 def plan(store: ZoneStore, zone: HostedZone, since: int) -> IxfrAnswer:
-    """The answer to an IXFR from serial `since` for the zone at `zone.serial`."""
+    """The answer to an IXFR from serial `since` for the zone at `zone.serial`.
+
+    A short journal is read in one statement; a longer one is first counted against the
+    zone's records, so a journal larger than the zone is never read."""
     with store.reading():
         if serial_at_least(since, zone.serial):
             current = [
                 r for r in store.rrsets_at(zone, [zone.origin]) if r.rdtype == dns.rdatatype.SOA
             ]
             return IxfrAnswer(current, f"client at serial {since}: nothing newer")
-        reason = _journal_falls_short(store, zone, since)
-        if reason is not None:
-            return IxfrAnswer(None, reason)
-        rows = store.journal(zone.id, since, zone.serial)
+        rows = store.journal(zone.id, since, zone.serial, limit=SHORT_JOURNAL + 1)
+        if not _starts_at(rows, since):
+            return IxfrAnswer(None, f"the journal does not reach back to serial {since}")
+        if len(rows) > SHORT_JOURNAL:
+            size = store.journal_size(zone.id, since, zone.serial)
+            records = store.record_count(zone.id)
+            if size > records:
+                reason = (
+                    f"{size} journal records since serial {since}, more than the zone's {records}"
+                )
+                return IxfrAnswer(None, reason)
+            rows = store.journal(zone.id, since, zone.serial)
     try:
         difference = condense(rows, since, zone.serial)
     except JournalGapError as exc:
@@ -60,26 +78,14 @@ def plan(store: ZoneStore, zone: HostedZone, since: int) -> IxfrAnswer:
     )
 
 
-def _journal_falls_short(store: ZoneStore, zone: HostedZone, since: int) -> str | None:
-    """Why the journal cannot answer from `since` cheaply, or None when it can."""
-    head = store.journal_head(zone.id, since, zone.serial)
+def _starts_at(rows: list[JournalRow], since: int) -> bool:
+    """Whether the journal after `since` opens by deleting the SOA of serial `since`."""
+    if not rows or rows[0].added or rows[0].record.rdtype != "SOA":
+        return False
     try:
-        reaches = (
-            head is not None
-            and not head.added
-            and head.record.rdtype == "SOA"
-            and soa_serial(head.record.data) == since
-        )
-    except JournalGapError as exc:
-        return str(exc)
-    if not reaches:
-        return f"the journal does not reach back to serial {since}"
-    size = store.journal_size(zone.id, since, zone.serial)
-    if size > SHORT_JOURNAL:
-        records = store.record_count(zone.id)
-        if size > records:
-            return f"{size} journal records since serial {since}, more than the zone's {records}"
-    return None
+        return soa_serial(rows[0].record.data) == since
+    except JournalGapError:
+        return False
 
 
 def sequence(origin: dns.name.Name, difference: Difference) -> list[dns.rrset.RRset]:

@@ -131,14 +131,6 @@ class ZoneStore:
         with self.database.read() as session:
             yield from _group(session.execute(statement))
 
-    def journal_head(self, zone_id: str, since: int, upto: int) -> JournalRow | None:
-        """The first journal row after serial `since`: an IXFR from `since` can only be
-        answered from the journal when it is the SOA `since` being deleted."""
-        statement = _journal_rows(zone_id, since, upto).limit(1)
-        with self._read() as session:
-            row = session.execute(statement).first()
-        return None if row is None else _journal_row(row)
-
     def journal_size(self, zone_id: str, since: int, upto: int) -> int:
         statement = select(func.count()).where(*_journal_range(zone_id, since, upto))
         with self._read() as session:
@@ -149,14 +141,16 @@ class ZoneStore:
         with self._read() as session:
             return int(session.scalar(statement) or 0)
 
-    def journal(self, zone_id: str, since: int, upto: int) -> list[JournalRow]:
-        """Every journal row after serial `since` up to `upto`, in the order they were written.
+    def journal(
+        self, zone_id: str, since: int, upto: int, limit: int | None = None
+    ) -> list[JournalRow]:
+        """The journal rows after serial `since` up to `upto` (the first `limit` of them), in
+        the order they were written.
 
         Serials are compared as integers: they are Unix times, so they wrap in 2106."""
         with self._read() as session:
-            return [
-                _journal_row(row) for row in session.execute(_journal_rows(zone_id, since, upto))
-            ]
+            statement = _journal_rows(zone_id, since, upto).limit(limit)
+            return [_journal_row(row) for row in session.execute(statement)]
 
     def tsig_keys(self) -> list[KeyRow]:
         statement = select(
