@@ -4,6 +4,7 @@ it applies each answer to a copy taken earlier, and the copy must equal a fresh 
 from __future__ import annotations
 
 import base64
+import socket
 from collections.abc import Callable
 
 import dns.message
@@ -223,11 +224,21 @@ def test_udp_ixfr_from_outside_the_acl_is_refused(
     assert not refused.answer
 
 
-def test_an_ixfr_without_an_soa_is_a_format_error(mdns: RunningMdns, zone: Zone) -> None:
+def test_an_ixfr_without_an_soa_or_with_a_garbled_one_is_a_format_error(
+    mdns: RunningMdns, zone: Zone
+) -> None:
     query = dns.message.make_query(ORIGIN, "IXFR")
     for send in (dns.query.udp, dns.query.tcp):
         response = send(query, mdns.host, port=mdns.port, timeout=3)
         assert response.rcode() == dns.rcode.FORMERR
+    garbled = ixfr_query(zone.serial - 1).to_wire()[:-6]  # the SOA's RDATA cut short
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(3)
+        sock.sendto(garbled, (mdns.host, mdns.port))
+        header = sock.recv(512)[:4]
+    assert header[:2] == garbled[:2]
+    assert header[3] & 0x0F == dns.rcode.FORMERR
+    assert dns.query.tcp(ixfr_query(zone.serial), mdns.host, port=mdns.port, timeout=3).answer
 
 
 def test_a_tsig_signed_ixfr_verifies_message_by_message(
