@@ -21,10 +21,12 @@ from tests.integration.conftest import (
     soa_query,
     wait_for_serial,
 )
+from tests.integration.knot import knot_case, knot_factory  # noqa: F401 - the fixtures, taken by name
+from tests.integration.pdns import pdns4_case, pdns_factory  # noqa: F401 - the fixtures, taken by name
 from zonefleet.backends.base import Backend, ZoneRef
 from zonefleet.backends.bind9 import Bind9Backend
 
-DRIVERS = ["bind9"]
+DRIVERS = ["bind9", "knot", "pdns4"]
 
 
 @dataclass
