@@ -24,6 +24,7 @@ import pytest
 
 from tests.integration.cluster import Cluster
 from tests.integration.named import (
+    CatalogConsumer,
     Named,
     PrimaryZone,
     TsigSecret,
@@ -72,8 +73,9 @@ def named_factory(tmp_path: Path) -> Iterator[NamedFactory]:
         *,
         keys: Sequence[TsigSecret] = (),
         zones: Sequence[PrimaryZone] = (),
+        catalog: CatalogConsumer | None = None,
     ) -> Named:
-        named = Named(tmp_path / f"named-{len(started)}-{host}", host, keys, zones)
+        named = Named(tmp_path / f"named-{len(started)}-{host}", host, keys, zones, catalog)
         started.append(named)
         named.start()
         return named

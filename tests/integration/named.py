@@ -102,6 +102,32 @@ class PrimaryZone:
         )
 
 
+@dataclass(frozen=True)
+class CatalogConsumer:
+    """A catalog zone named consumes (RFC 9432): a secondary of mdns, its members too."""
+
+    name: str
+    primary_host: str
+    primary_port: int
+
+    def primaries(self) -> str:
+        return f"{{ {self.primary_host} port {self.primary_port}; }}"
+
+    def zone(self) -> str:
+        return (
+            f'zone "{self.name}" {{ type secondary; primaries {self.primaries()}; '
+            f'file "catalog.db"; }};\n'
+        )
+
+    def option(self, directory: Path) -> str:
+        # Members are added as the catalog changes, without the default 5 s between updates.
+        (directory / "catz").mkdir(exist_ok=True)
+        return (
+            f'    catalog-zones {{ zone "{self.name}" default-primaries {self.primaries()} '
+            f'zone-directory "{directory / "catz"}" in-memory no min-update-interval 0; }};\n'
+        )
+
+
 class Named:
     """One named process: its addresses, rndc access, files, and stop/start by pid."""
 
@@ -111,8 +137,10 @@ class Named:
         host: str,
         keys: Sequence[TsigSecret],
         zones: Sequence[PrimaryZone],
+        catalog: CatalogConsumer | None = None,
     ) -> None:
         self.directory = directory
+        self.catalog = catalog
         self.host = host
         self.port = free_port(host)
         self.rndc_port = free_port(host)
@@ -149,6 +177,10 @@ class Named:
             f"allow-transfer {{ {zone.allow_transfer} }}; }};\n"
             for zone in self.zones
         )
+        catalog_zones = ""
+        if self.catalog is not None:
+            zones += self.catalog.zone()
+            catalog_zones = self.catalog.option(self.directory)
         self.config_file.write_text(f"""
 options {{
     directory "{self.directory}";
@@ -169,7 +201,7 @@ options {{
     allow-notify {{ any; }};
     dnssec-validation no;
     recursion no;
-}};
+{catalog_zones}}};
 include "{self.rndc_key_file}";
 controls {{
     inet {self.host} port {self.rndc_port} allow {{ 127.0.0.0/8; }} keys {{ "rndc-key"; }};

@@ -18,13 +18,13 @@ import dns.tsigkeyring
 import dns.xfr
 import dns.zone
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from tests.mdns.conftest import RunningMdns, bulk_a_records
 from tests.service.factories import ctx, make_zone, rs_request
 from zonefleet.api.deps import ApiServices
 from zonefleet.storage.database import Database
-from zonefleet.storage.models import DEFAULT_POOL_ID, PoolNameserver, TsigKey, Zone
+from zonefleet.storage.models import DEFAULT_POOL_ID, Pool, PoolNameserver, TsigKey, Zone
 
 SECRET = base64.b64encode(b"a shared secret of thirty-two by").decode()
 
@@ -168,3 +168,27 @@ def test_ixfr_over_udp_gets_the_soa_and_over_tcp_the_whole_zone(
     )  # fmt: skip
     records = sum(len(rrset) for message in answers for rrset in message.answer)
     assert records == 12000 + 1 + 2  # the A records, the one NS, the SOA at both ends
+
+
+@pytest.mark.usefixtures("tsig_keys")
+def test_the_key_of_the_pools_catalog_zone_may_transfer_the_pools_zones(
+    mdns: RunningMdns, zone_services: ApiServices, sqlite_database: Database
+) -> None:
+    make_zone(zone_services, "member.example.")
+    keyring = dns.tsigkeyring.from_text({"other-zone-key.": ("hmac-sha256", SECRET)})
+    with pytest.raises(dns.xfr.TransferError):
+        transfer(mdns, "member.example.", source="127.0.0.3", keyring=keyring,
+                 keyname="other-zone-key.")  # fmt: skip
+    catalog = {"catalog_zone_fqdn": "catalog.example.", "catalog_zone_tsig_key": "other-zone-key."}
+    with sqlite_database.write() as session:
+        session.execute(update(Pool).where(Pool.id == DEFAULT_POOL_ID).values(catalog_zone=catalog))
+    mdns.server.acl.refresh_interval = 0
+    try:
+        zone = transfer(mdns, "member.example.", source="127.0.0.3", keyring=keyring,
+                        keyname="other-zone-key.")  # fmt: skip
+        assert zone.get_rdataset("@", "SOA") is not None
+    finally:
+        with sqlite_database.write() as session:
+            session.execute(
+                update(Pool).where(Pool.id == DEFAULT_POOL_ID).values(catalog_zone=None)
+            )

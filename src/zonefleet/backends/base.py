@@ -43,6 +43,11 @@ class BackendOptions(BaseModel):
     host: str | None = Field(None, description="Address the target answers DNS on (NOTIFY)")
     port: int = Field(53, ge=1, le=65535, description="DNS port of the target")
     notify_timeout: float = Field(1.0, gt=0, description="Seconds to wait for a NOTIFY answer")
+    consumes_catalog: bool = Field(
+        False,
+        description="The target learns the pool's zones from its catalog zone (configured "
+        "there as a secondary of mdns): the worker makes no per-zone configuration call",
+    )
 
 
 @dataclass(frozen=True)

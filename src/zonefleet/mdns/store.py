@@ -177,7 +177,8 @@ class ZoneStore:
         return hosts
 
     def pool_key_names(self) -> dict[str, set[str]]:
-        """Per pool id: the TSIG key names its targets and nameservers are configured with."""
+        """Per pool id: the TSIG key names its targets, nameservers and catalog zone are
+        configured with."""
         names: dict[str, set[str]] = {}
         with self.database.read() as session:
             for model in (PoolTarget, PoolNameserver):
@@ -187,6 +188,9 @@ class ZoneStore:
                 for pool_id, key_name in rows:
                     if key_name is not None:
                         names.setdefault(pool_id, set()).add(key_name)
+            for pool_id, catalog in session.execute(select(Pool.id, Pool.catalog_zone)):
+                if catalog and catalog.get("catalog_zone_tsig_key"):
+                    names.setdefault(pool_id, set()).add(catalog["catalog_zone_tsig_key"])
         return names
 
 

@@ -27,6 +27,7 @@ from zonefleet.storage.models import (
     Recordset,
     Status,
     Zone,
+    new_id,
     utcnow,
 )
 from zonefleet.storage.repositories import Repositories
@@ -129,6 +130,20 @@ class ZoneChange:
 
 def record_hash(data: str) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
+
+
+def managed_recordset(
+    zone: Zone, rdtype: str, datas: Sequence[str], *, name: str | None = None
+) -> Recordset:
+    """A new recordset the system keeps (SOA, apex NS, a catalog's entries), at the zone's
+    serial, owned by the zone's project; at the apex unless `name` says otherwise."""
+    recordset = Recordset(
+        id=new_id(), zone_id=zone.id, project_id=zone.project_id, name=name or zone.name,
+        type=rdtype, ttl=None, serial=zone.serial, status=Status.PENDING, action=Action.CREATE,
+        managed=True, records=new_records(zone.id, datas),
+    )  # fmt: skip
+    recordset.zone = zone
+    return recordset
 
 
 def new_records(zone_id: str, datas: Iterable[str]) -> list[Record]:

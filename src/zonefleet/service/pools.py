@@ -21,6 +21,7 @@ from zonefleet.errors import (
 from zonefleet.pools.diff import Kind, PoolDiff, PoolsDiff, diff_pools
 from zonefleet.pools.rows import definition_of, new_pool, write_pool
 from zonefleet.pools.schema import PoolDefinition
+from zonefleet.service import catalog
 from zonefleet.service.changes import ZoneChange, current_mname, replace_records, rrset_state
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
@@ -30,6 +31,7 @@ from zonefleet.storage.models import (
     Status,
     Zone,
     ZoneEvent,
+    ZoneType,
     utcnow,
 )
 from zonefleet.storage.repositories import Repositories, TsigKeyRepository
@@ -89,12 +91,14 @@ class PoolService:
     def _check_references(
         repos: Repositories, loaded: Mapping[str, Pool], wanted: Sequence[PoolDefinition]
     ) -> None:
-        """Every TSIG key named exists (with the algorithm said); ids stay with their names."""
+        """Every TSIG key named exists (with the algorithm said); ids stay with their names;
+        a target consumes a catalog only where the pool publishes one."""
         keys = {key.name: key.algorithm for key in TsigKeyRepository(repos.session).all()}
         reasons = []
         for index, pool in enumerate(wanted):
             reasons += _tsig_reasons(("pools", index), pool, keys)
             reasons += _id_reasons(("pools", index), pool, loaded)
+            reasons += _catalog_reasons(("pools", index), pool, repos)
         if reasons:
             raise InvalidPoolsError(reasons)
 
@@ -141,6 +145,8 @@ class PoolService:
                     if row.id not in in_use:
                         pool.targets.remove(row)
                 touched += self._follow(repos, pool, wanted[change.name], change)
+                if change.kind == Kind.ADDED or change.touches("catalog_zone"):
+                    touched += catalog.sync(repos, pool, self.clock())
         return touched
 
     def _follow(
@@ -155,7 +161,9 @@ class PoolService:
         hostnames = [record.hostname for record in records]
         sections = sorted({item.section for item in change.changes})
         for zone in repos.zones.live_in_pool(pool.id):
-            rewritten = rewrite and self._rewrite_ns(repos, zone, hostnames)
+            # A catalog's SOA and NS stay `invalid.` (RFC 9432).
+            listed = zone.type != ZoneType.CATALOG
+            rewritten = rewrite and listed and self._rewrite_ns(repos, zone, hostnames)
             if recheck and not rewritten:
                 mark_pending(zone)
             if rewritten or recheck:
@@ -199,6 +207,30 @@ def _tsig_reasons(
             path = (*at, "catalog_zone", "catalog_zone_tsig_algorithm")
             reasons.append(FieldError(path, f"the key's algorithm is {algorithm}"))
     return reasons
+
+
+def _catalog_reasons(
+    at: tuple[str | int, ...], pool: PoolDefinition, repos: Repositories
+) -> list[FieldError]:
+    """A target consumes a catalog only where the pool publishes one, and a catalog never
+    takes the name of a zone other than itself."""
+    catalog = pool.catalog_zone
+    if catalog is None:
+        return [
+            FieldError((*at, "targets", index, "options", "consumes_catalog"),
+                       "the pool publishes no catalog_zone to consume")
+            for index, target in enumerate(pool.targets)
+            if target.options.get("consumes_catalog")
+        ]  # fmt: skip
+    taken = [
+        zone
+        for zone in repos.zones.live_by_names([catalog.catalog_zone_fqdn])
+        if zone.type != ZoneType.CATALOG or zone.action == Action.DELETE
+    ]
+    if not taken:
+        return []
+    reason = f"{catalog.catalog_zone_fqdn} is already a zone (of project {taken[0].project_id})"
+    return [FieldError((*at, "catalog_zone", "catalog_zone_fqdn"), reason)]
 
 
 def _id_reasons(

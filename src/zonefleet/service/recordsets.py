@@ -40,7 +40,7 @@ from zonefleet.service.notifications import (
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.timeline import api_write
 from zonefleet.service.values import UNSET, Unset
-from zonefleet.service.zones import MAX_TTL, refuse_if_deleting, visible_zone
+from zonefleet.service.zones import MAX_TTL, refuse_if_catalog, refuse_if_deleting, visible_zone
 from zonefleet.settings import ZoneSettings
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, RecordsetFilter
@@ -97,6 +97,7 @@ class RecordsetService:
             repos = Repositories(session)
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             refuse_if_deleting(zone)
+            refuse_if_catalog(zone)
             name, rdtype, records = self._validated_create(zone, request)
             self._check_ttl(ctx, request.ttl)
             self._check_placement(repos, zone, name, rdtype)
@@ -150,6 +151,7 @@ class RecordsetService:
             repos = Repositories(session)
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             refuse_if_deleting(zone)
+            refuse_if_catalog(zone)
             recordset = self._in_zone(repos, zone, recordset_id)
             self._check_updatable(ctx, zone, recordset)
             records = self._validated_update(zone, recordset, request)
@@ -175,6 +177,7 @@ class RecordsetService:
             repos = Repositories(session)
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             refuse_if_deleting(zone)
+            refuse_if_catalog(zone)
             recordset = self._in_zone(repos, zone, recordset_id)
             self._check_deletable(ctx, zone, recordset)
             change = self._zone_change(repos, zone)

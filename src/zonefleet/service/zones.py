@@ -33,7 +33,8 @@ from zonefleet.errors import (
     ZoneHasSubZoneError,
     ZoneNotFound,
 )
-from zonefleet.service.changes import ZoneChange, new_records, rrset_state, soa_fields
+from zonefleet.service import catalog
+from zonefleet.service.changes import ZoneChange, managed_recordset, rrset_state, soa_fields
 from zonefleet.service.context import RequestContext
 from zonefleet.service.notifications import (
     NoNotifications,
@@ -52,7 +53,6 @@ from zonefleet.storage.models import (
     Action,
     Pool,
     PoolNsRecord,
-    Recordset,
     Status,
     Zone,
     ZoneType,
@@ -109,6 +109,13 @@ def refuse_if_deleting(zone: Zone) -> None:
         raise BadRequestError("Can not update a deleting zone")
 
 
+def refuse_if_catalog(zone: Zone) -> None:
+    if zone.type == ZoneType.CATALOG:
+        raise BadRequestError(
+            "A catalog zone is kept by its pool: change the pool's catalog_zone in pools.yaml"
+        )
+
+
 class ZoneService:
     """Zones of every project; raises only Zonefleet errors."""
 
@@ -151,10 +158,11 @@ class ZoneService:
                     parent_zone_id=parent.id if parent else None, previous_serial=previous_serial,
                 )  # fmt: skip
                 self._adopt_subzones(repos, zone, below)
+                catalog_id = catalog.add_member(repos, zone, self.clock())
                 api_write(repos, ctx, zone, "zone created", zone.name)
         except IntegrityError:
             raise DuplicateZoneError() from None
-        self._changed(ctx, zone, "dns.zone.create")
+        self._changed(ctx, zone, "dns.zone.create", catalog_id)
         return zone
 
     def get_zone(self, ctx: RequestContext, zone_id: str) -> Zone:
@@ -194,6 +202,7 @@ class ZoneService:
             repos = Repositories(session)
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             refuse_if_deleting(zone)
+            refuse_if_catalog(zone)
             self._apply_update(repos, zone, request)
             api_write(repos, ctx, zone, "zone updated", zone.name)
         self._changed(ctx, zone, "dns.zone.update")
@@ -207,6 +216,7 @@ class ZoneService:
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             if zone.action == Action.DELETE:
                 return zone
+            refuse_if_catalog(zone)
             if repos.zones.has_children(zone.id):
                 raise ZoneHasSubZoneError()
             zone.action = Action.DELETE
@@ -214,13 +224,19 @@ class ZoneService:
             zone.version += 1
             zone.updated_at = utcnow()
             repos.zones.save(zone)
+            catalog_id = catalog.remove_member(repos, zone, self.clock())
             api_write(repos, ctx, zone, "zone deleted", zone.name)
-        self._changed(ctx, zone, "dns.zone.delete")
+        self._changed(ctx, zone, "dns.zone.delete", catalog_id)
         return zone
 
-    def _changed(self, ctx: RequestContext, zone: Zone, event_type: str) -> None:
-        """After the commit: wake a worker, and tell outside consumers."""
+    def _changed(
+        self, ctx: RequestContext, zone: Zone, event_type: str, catalog_id: str | None = None
+    ) -> None:
+        """After the commit: wake a worker (for the pool's catalog too when it changed), and
+        tell outside consumers."""
         self.hints.zone_changed(zone.id)
+        if catalog_id is not None:
+            self.hints.zone_changed(catalog_id)
         self.notifier.notify(request_context(ctx), event_type, zone_payload(zone))
 
     def list_nameservers(self, ctx: RequestContext, zone_id: str) -> Sequence[PoolNsRecord]:
@@ -397,23 +413,11 @@ class ZoneService:
             description=request.description, attributes=dict(request.attributes), masters=[],
         )  # fmt: skip
         repos.zones.insert(zone)
-        soa = self._managed_recordset(
-            zone, "SOA", [soa_fields(zone, ns_hosts[0], zone.serial).text()]
-        )
-        ns = self._managed_recordset(zone, "NS", ns_hosts)
+        soa = managed_recordset(zone, "SOA", [soa_fields(zone, ns_hosts[0], zone.serial).text()])
+        ns = managed_recordset(zone, "NS", ns_hosts)
         repos.recordsets.insert([soa, ns])
         ZoneChange(repos, zone, soa, self.clock()).journal_created([soa, ns])
         return zone
-
-    @staticmethod
-    def _managed_recordset(zone: Zone, rdtype: str, datas: Sequence[str]) -> Recordset:
-        recordset = Recordset(
-            id=new_id(), zone_id=zone.id, project_id=zone.project_id, name=zone.name,
-            type=rdtype, ttl=None, serial=zone.serial, status=Status.PENDING, action=Action.CREATE,
-            managed=True, records=new_records(zone.id, datas),
-        )  # fmt: skip
-        recordset.zone = zone
-        return recordset
 
     @staticmethod
     def _adopt_subzones(repos: Repositories, zone: Zone, below: Sequence[Zone]) -> None:

@@ -49,6 +49,7 @@ from zonefleet.storage.models import (
     Zone,
     ZoneEvent,
     ZoneTarget,
+    ZoneType,
 )
 
 M = TypeVar("M", Zone, Recordset)
@@ -242,6 +243,19 @@ class ZoneRepository:
             self.session.execute(
                 update(Zone).where(Zone.id.in_(zone_ids)).values(parent_zone_id=parent_zone_id)
             )
+
+    def catalog(self, pool_id: str, name: str) -> Zone | None:
+        """The pool's live catalog zone named `name`, locked, as a snapshot (see `lock`)."""
+        statement = (
+            select(ZONES)
+            .where(
+                ZONES.c.name == name, ZONES.c.deleted == LIVE, ZONES.c.pool_id == pool_id,
+                ZONES.c.type == ZoneType.CATALOG, ZONES.c.action != Action.DELETE,
+            )
+            .with_for_update()
+        )  # fmt: skip
+        row = _core(self.session).execute(statement).one_or_none()
+        return None if row is None else Zone(**row._mapping)
 
     def live_in_pool(self, pool_id: str) -> Sequence[Zone]:
         """Live zones of the pool not being deleted, locked, in id order (no lock cycles)."""
@@ -486,6 +500,13 @@ class PoolRepository:
         if not rows:
             return None
         return [hostname for _, hostname in rows if hostname is not None]
+
+    def catalog_name(self, pool_id: str) -> str | None:
+        """The name of the catalog zone the pool publishes, if it publishes one."""
+        setting = _core(self.session).scalar(
+            select(POOLS.c.catalog_zone).where(POOLS.c.id == pool_id)
+        )
+        return str(setting["catalog_zone_fqdn"]) if setting else None
 
     def all(self, *, lock: bool = False) -> Sequence[Pool]:
         """Every pool by name; `lock` holds them so two pool updates run one after the other."""

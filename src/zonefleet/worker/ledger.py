@@ -35,6 +35,7 @@ from zonefleet.storage.models import (
     Zone,
     ZoneEvent,
     ZoneTarget,
+    ZoneType,
     utcnow,
 )
 from zonefleet.storage.repositories import (
@@ -168,6 +169,7 @@ class Ledger:
                 also_notifies=tuple(Nameserver(a.host, a.port) for a in pool.also_notifies),
                 claimed=tuple(claimed),
                 name_reused=reused,
+                catalog=zone.type == ZoneType.CATALOG,
                 targets=len(rows),
                 unsettled=unsettled,
             )

@@ -49,6 +49,7 @@ class Plan:
     unsettled: int
     name_reused: bool = False
     request_id: str | None = None
+    catalog: bool = False  # the zone is the pool's catalog zone
 
     @property
     def idle(self) -> bool:

@@ -221,7 +221,9 @@ class Reconciler:
             return PushResult(claimed.target_id, removed=claimed.remove)
         try:
             backend = self._backend(claimed.spec)
-            if claimed.remove:
+            if claimed.spec.options.consumes_catalog:
+                self._push_by_catalog(plan, claimed, backend)
+            elif claimed.remove:
                 backend.remove_zone(zone)
             else:
                 if claimed.ensure:
@@ -233,6 +235,15 @@ class Reconciler:
                         zone.id, zone.name, zone.serial, claimed.target_id, exc)  # fmt: skip
             return PushResult(claimed.target_id, claimed.remove, error=str(exc))
         return PushResult(claimed.target_id, removed=claimed.remove)
+
+    def _push_by_catalog(self, plan: Plan, claimed: Claimed, backend: Backend) -> None:
+        """A target that consumes the pool's catalog is told of changes, never configured:
+        the catalog itself is set up there by its operator, and it adds and drops the
+        catalog's members by itself (and transfers a new one at once)."""
+        if claimed.remove or (claimed.ensure and not plan.catalog):
+            return
+        if claimed.ensure or not self._take_notified(plan.zone.id, claimed.target_id):
+            backend.request_refresh(plan.zone)
 
     def _backend(self, spec: TargetSpec) -> Backend:
         backend = self._backends.get(spec.id)
