@@ -17,6 +17,7 @@ REAL_BACKEND_CLASS = base.backend_class
 class FakeOptions(BackendOptions):
     rndc_host: str = "127.0.0.1"
     rndc_port: int = Field(953, ge=1, le=65535)
+    api_token: str | None = None
 
 
 class FakeBackend(Backend):

@@ -80,6 +80,23 @@ def test_a_target_with_new_options_is_changed_and_a_new_one_added() -> None:
     ]
 
 
+def test_a_diff_never_prints_a_secret_option() -> None:
+    def with_token(token: str) -> dict[str, object]:
+        return target(options={"host": "192.0.2.10", "api_token": token})
+
+    before, after = (
+        pools(pool(targets=[with_token("s3cr3t")])),
+        pools(pool(targets=[with_token("n3w")])),
+    )
+    (added,) = diff_pools(pools(pool()), before, delete=False).pools
+    (changed,) = diff_pools(before, after, delete=False).pools
+    texts = [c.text for c in (*added.changes, *changed.changes)]
+    assert texts == [
+        'fake "server 192.0.2.10" options {"api_token": "(hidden)", "host": "192.0.2.10"}',
+        'fake "server 192.0.2.10": options.api_token changed',
+    ]
+
+
 def test_a_target_change_names_each_field() -> None:
     old = pools(pool(targets=[target()]))
     new = pools(pool(targets=[target(masters=[{"host": "192.0.2.9"}], tsigkey_name="notify-key")]))

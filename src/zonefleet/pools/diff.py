@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from zonefleet.pools.schema import PoolDefinition, Target
 
 SCALARS = ("description", "threshold_percentage", "catalog_zone")
+SECRET_SHOWN = "(hidden)"
 
 
 class Kind(enum.StrEnum):
@@ -152,7 +153,15 @@ def _targets(old: Sequence[Target], new: Sequence[Target]) -> list[ItemChange]:
 
 def _label(target: Target, *, full: bool = False) -> str:
     label = f"{target.type} {_text(target.description)}"
-    return f"{label} options {_text(target.options)}" if full else label
+    if not full:
+        return label
+    shown = {key: SECRET_SHOWN if _secret(key) else value for key, value in target.options.items()}
+    return f"{label} options {_text(shown)}"
+
+
+def _secret(option: str) -> bool:
+    """Options a diff never prints (a PowerDNS api_token, say): a diff ends up in logs."""
+    return option.endswith(("token", "secret", "password"))
 
 
 def _target_detail(old: Target, new: Target) -> str:
@@ -162,7 +171,9 @@ def _target_detail(old: Target, new: Target) -> str:
         parts.append(f"masters {_text(masters[0])} → {_text(masters[1])}")
     for key in sorted(old.options.keys() | new.options.keys()):
         before, after = old.options.get(key), new.options.get(key)
-        if before != after:
+        if before != after and _secret(key):
+            parts.append(f"options.{key} changed")
+        elif before != after:
             parts.append(f"options.{key} {_text(before)} → {_text(after)}")
     if old.tsigkey_name != new.tsigkey_name:
         parts.append(f"tsigkey_name {_text(old.tsigkey_name)} → {_text(new.tsigkey_name)}")
