@@ -239,11 +239,18 @@ class Reconciler:
     def _push_by_catalog(self, plan: Plan, claimed: Claimed, backend: Backend) -> None:
         """A target that consumes the pool's catalog is told of changes, never configured:
         the catalog itself is set up there by its operator, and it adds and drops the
-        catalog's members by itself (and transfers a new one at once)."""
-        if claimed.remove or (claimed.ensure and not plan.catalog):
+        catalog's members by itself (and transfers a new one at once). A member it is not
+        known to hold may not be there yet, so a refused NOTIFY for one is no failure."""
+        if claimed.remove:
             return
         if claimed.ensure or not self._take_notified(plan.zone.id, claimed.target_id):
-            backend.request_refresh(plan.zone)
+            try:
+                backend.request_refresh(plan.zone)
+            except BackendError as exc:
+                if plan.catalog or not claimed.ensure:
+                    raise
+                LOG.debug("worker: zone %s not on catalog consumer %s yet: %s",
+                          plan.zone.id, claimed.target_id, exc)  # fmt: skip
 
     def _backend(self, spec: TargetSpec) -> Backend:
         backend = self._backends.get(spec.id)
