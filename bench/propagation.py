@@ -22,6 +22,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import dns.message
 import dns.query
@@ -72,8 +73,15 @@ def wait(check: Callable[[], bool], what: str) -> float:
     return time.perf_counter()
 
 
+class Nameserver(Protocol):
+    """What `Run` asks over UDP: a Named, a Knot or a PowerDns of tests/integration."""
+
+    host: str
+    port: int
+
+
 class Run:
-    def __init__(self, api: httpx2.Client, named: Named, mdns_port: int) -> None:
+    def __init__(self, api: httpx2.Client, named: Nameserver, mdns_port: int) -> None:
         self.api = api
         self.named = named
         self.mdns_port = mdns_port
