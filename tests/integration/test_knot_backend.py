@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dns.name
@@ -22,7 +24,7 @@ from tests.integration.conftest import (
 from tests.integration.knot import Knot, KnotFactory, knot_factory, knot_target  # noqa: F401
 from tests.integration.named import PrimaryZone, TsigSecret
 from zonefleet.backends.base import BackendError, Master, ZoneRef
-from zonefleet.backends.knot import KnotBackend
+from zonefleet.backends.knot import BUSY_WAIT, KnotBackend
 from zonefleet.dns.notify import NotifyRefusedError, send_notify
 
 
@@ -148,13 +150,39 @@ def test_another_clients_open_transaction_is_retryable_and_left_alone(
     knot: Knot, driver: KnotBackend
 ) -> None:
     assert knot.knotc("conf-begin").returncode == 0
+    started = time.monotonic()
     with pytest.raises(BackendError, match=r"\(too many transactions\)") as caught:
         driver.ensure_zone(zone_ref("contract.test."))
     assert caught.value.retryable is True
+    assert time.monotonic() - started >= BUSY_WAIT  # it asked again until its wait ran out
     # The driver aborts only what it began: the other client still owns its transaction.
     assert "received command 'conf-abort'" not in knot.log()
     assert knot.knotc("conf-commit").returncode == 0
     driver.ensure_zone(zone_ref("contract.test."))
+    assert knot.zones() == ["contract.test."]
+
+
+def test_concurrent_ensures_in_one_process_take_turns_on_the_one_transaction(
+    knot: Knot, driver: KnotBackend
+) -> None:
+    zones = [zone_ref(f"z{index}.contract.test.") for index in range(8)]
+    with ThreadPoolExecutor(len(zones)) as pool:
+        list(pool.map(driver.ensure_zone, zones))
+    assert sorted(knot.zones()) == sorted(zone.name.to_text() for zone in zones)
+    assert commits(knot) == len(zones)
+    assert "too many transactions" not in knot.log()
+
+
+def test_a_transaction_another_client_ends_soon_is_waited_for(
+    knot: Knot, driver: KnotBackend
+) -> None:
+    assert knot.knotc("conf-begin").returncode == 0
+    timer = threading.Timer(0.3, knot.knotc, ("conf-abort",))
+    timer.start()
+    try:
+        driver.ensure_zone(zone_ref("contract.test."))
+    finally:
+        timer.join()
     assert knot.zones() == ["contract.test."]
 
 

@@ -11,6 +11,8 @@ import logging
 import math
 import re
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -35,7 +37,23 @@ _SAFE_NAME = re.compile(rf"(?:{_LABEL}\.)+")
 _KEY_NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\.?")
 # knotc's words when knotd is unreachable or silent, or another client holds the one transaction.
 _RETRYABLE = re.compile(r"failed to (?:connect|control)|connection timeout|too many transactions")
+_BUSY = "(too many transactions)"
+# How long conf-begin keeps asking while another client (another worker) holds the transaction.
+BUSY_WAIT, BUSY_PAUSE = 2.0, 0.02
 Completed = subprocess.CompletedProcess[str]
+
+_socket_locks: dict[str, threading.Lock] = {}
+_socket_locks_guard = threading.Lock()
+
+
+def socket_lock(socket: str) -> threading.Lock:
+    """The lock this process holds while it has a transaction open on `socket`.
+
+    knotd keeps one configuration transaction for all its clients, so this process's
+    threads take turns instead of failing each other's conf-begin.
+    """
+    with _socket_locks_guard:
+        return _socket_locks.setdefault(socket, threading.Lock())
 
 
 class KnotOptions(BackendOptions):
@@ -169,14 +187,26 @@ class KnotBackend(Backend):
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        self._run("conf-begin")
-        try:
-            yield
-            self._run("conf-commit")
-        except BaseException:
-            # knotd holds one transaction for all clients: one left open blocks every change.
-            self._abort()
-            raise
+        with socket_lock(self.options.socket):
+            self._begin()
+            try:
+                yield
+                self._run("conf-commit")
+            except BaseException:
+                # knotd holds one transaction for all clients: one left open blocks every change.
+                self._abort()
+                raise
+
+    def _begin(self) -> None:
+        """conf-begin, asked again for up to BUSY_WAIT while another process holds knotd's."""
+        deadline = time.monotonic() + BUSY_WAIT
+        while True:
+            done = self._knotc("conf-begin")
+            if done.returncode == 0:
+                return
+            if _BUSY not in _said(done) or time.monotonic() >= deadline:
+                raise self._failure(("conf-begin",), done)
+            time.sleep(BUSY_PAUSE)
 
     def _abort(self) -> None:
         try:
