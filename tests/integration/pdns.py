@@ -62,7 +62,8 @@ def gsqlite3_schema() -> Path:
 class PowerDns:
     """One pdns_server: its addresses, its API, its database and log, and stop/start by pid."""
 
-    def __init__(self, directory: Path, host: str = "127.0.0.1") -> None:
+    def __init__(self, directory: Path, host: str = "127.0.0.1", *, dnssec: bool = False) -> None:
+        self.dnssec = dnssec
         self.directory = directory
         self.host = host
         self.port = free_port(host)
@@ -104,7 +105,7 @@ receiver-threads=1
 distributor-threads=1
 launch=gsqlite3
 gsqlite3-database={self.database}
-gsqlite3-dnssec=yes
+gsqlite3-dnssec={"yes" if self.dnssec else "no"}
 api=yes
 api-key={self.api_key}
 webserver=yes
@@ -224,13 +225,13 @@ def pdns4_target(
 
 @pytest.fixture
 def pdns_factory(tmp_path: Path) -> Iterator[PowerDnsFactory]:
-    """Start pdns_server processes: `pdns_factory(host="127.0.0.2")`."""
+    """Start pdns_server processes: `pdns_factory(host="127.0.0.2", dnssec=True)`."""
     pdns_program()
     gsqlite3_schema()
     started: list[PowerDns] = []
 
-    def start(host: str = "127.0.0.1") -> PowerDns:
-        pdns = PowerDns(tmp_path / f"pdns-{len(started)}-{host}", host)
+    def start(host: str = "127.0.0.1", *, dnssec: bool = False) -> PowerDns:
+        pdns = PowerDns(tmp_path / f"pdns-{len(started)}-{host}", host, dnssec=dnssec)
         started.append(pdns)
         pdns.start()
         return pdns

@@ -127,3 +127,8 @@ def test_a_mixed_pool_converges_on_every_change_and_waits_for_its_slowest_member
     knot_log = knot.log()
     assert knot_log.count("IXFR, incoming, remote") >= 4  # started and finished, twice
     assert "AXFR-style IXFR" not in knot_log
+    # PowerDNS's: the first transfer whole, each change after it one IXFR delta.
+    pdns_log = pdns.log()
+    assert pdns_log.count("starting AXFR") == 1
+    assert pdns_log.count("got 1 delta, zone committed") >= 2
+    assert "IXFR turned into an AXFR" not in pdns_log

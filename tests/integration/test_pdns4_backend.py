@@ -130,10 +130,45 @@ def test_refresh_after_the_serial_moves_makes_powerdns_serve_the_new_serial(
         '"PUT /api/v1/servers/localhost/zones/contract.test./axfr-retrieve HTTP/1.1" 200'
     )
     log = pdns.log()
-    # PowerDNS 4 transfers by AXFR: IXFR needs the zone's IXFR metadata, which the driver
-    # leaves unset (see PowerDnsBackend.SUPPORTS_IXFR).
-    assert log.count("starting AXFR") == 2 and "IXFR" not in log
-    assert zone_source.named.log().count("transfer of 'contract.test/IN': AXFR started") == 2
+    # The first transfer is AXFR; the driver set the zone's IXFR metadata, so the refresh asks
+    # IXFR, which this BIND source (no ixfr-from-differences) answers with the whole zone.
+    assert log.count("starting AXFR") == 1 and log.count("starting IXFR") == 1
+    assert "IXFR turned into an AXFR" in log
+    source_log = zone_source.named.log()
+    assert source_log.count("transfer of 'contract.test/IN': AXFR started") == 1
+    assert source_log.count("transfer of 'contract.test/IN': AXFR-style IXFR started") == 1
+
+
+def test_ixfr_unset_follows_whether_powerdns_answers_with_what_it_takes_by_ixfr(
+    pdns_factory: PowerDnsFactory,  # noqa: F811 - the fixture imported above
+    zone_source: NamedZoneSource,
+) -> None:
+    # gsqlite3 with DNSSEC queries answers only with rectified records, and PowerDNS does not
+    # rectify what it takes by IXFR: such a server is left to AXFR.
+    for dnssec, wanted in ((False, "1"), (True, "0")):
+        pdns = pdns_factory(dnssec=dnssec)
+        PowerDnsBackend(pdns4_target(pdns, zone_source.masters)).ensure_zone(
+            zone_ref("contract.test.")
+        )
+        status, metadata = pdns.api("GET", "/zones/contract.test./metadata/IXFR")
+        assert (status, metadata["metadata"]) == (200, [wanted]), dnssec
+        pdns.wait_for_log('"GET /api/v1/servers/localhost/config HTTP/1.1" 200')
+
+
+def test_ixfr_false_leaves_powerdns_asking_axfr_for_every_change(
+    pdns: PowerDns, zone_source: NamedZoneSource
+) -> None:
+    driver = PowerDnsBackend(pdns4_target(pdns, zone_source.masters, ixfr=False))
+    zone = zone_ref("contract.test.")
+    driver.ensure_zone(zone)
+    wait_for_serial(pdns.host, pdns.port, zone.name, 1000)
+    status, metadata = pdns.api("GET", "/zones/contract.test./metadata/IXFR")
+    assert (status, metadata["metadata"]) == (200, ["0"])
+    zone_source.publish(1001)
+    driver.request_refresh(zone)
+    wait_for_serial(pdns.host, pdns.port, zone.name, 1001, timeout=5.0)
+    pdns.wait_for_log("zone committed with serial 1001")
+    assert pdns.log().count("starting AXFR") == 2 and "starting IXFR" not in pdns.log()
 
 
 def test_powerdns_refuses_a_notify_from_an_address_that_is_not_a_master(

@@ -87,7 +87,6 @@ class Backend(abc.ABC):
 
     kind: ClassVar[str]
     Options: ClassVar[type[BackendOptions]] = BackendOptions
-    SUPPORTS_IXFR: ClassVar[bool] = True
 
     def __init__(self, target: TargetSpec) -> None:
         self.target = target

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import ssl
+import time
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
@@ -37,6 +38,11 @@ _PATH = re.compile(r"[A-Za-z0-9/._~-]*")
 # PowerDNS's zone ids keep these characters and write every other one as =XX.
 _ID_KEPT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
 _MAX_BODY = 1 << 20
+# The generic SQL backends: with `<backend>-dnssec=no` they answer with every record as
+# authoritative, including those an IXFR stored without rectifying.
+_GENERIC_SQL = frozenset({"gmysql", "gpgsql", "gsqlite3", "godbc"})
+# How long what PowerDNS's configuration says about IXFR is trusted before it is read again.
+CONFIG_RECHECK = 600.0
 
 
 class PowerDnsOptions(BackendOptions):
@@ -56,6 +62,13 @@ class PowerDnsOptions(BackendOptions):
         "localhost", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", description="Server id in API paths"
     )
     api_timeout: float = Field(10, gt=0, description="Seconds to wait to connect or for an answer")
+    ixfr: bool | None = Field(
+        None,
+        description="Set each zone's IXFR metadata, so PowerDNS takes a change as its difference "
+        "rather than the whole zone. Unset: only where PowerDNS's own configuration (read through "
+        "the API) launches nothing but generic SQL backends without DNSSEC queries; PowerDNS 4 "
+        "stores records taken by IXFR unrectified, and other backends do not answer with them",
+    )
 
     @field_validator("api_endpoint")
     @classmethod
@@ -89,9 +102,6 @@ class PowerDnsBackend(Backend):
 
     kind: ClassVar[str] = "pdns4"
     Options: ClassVar[type[BackendOptions]] = PowerDnsOptions
-    # PowerDNS 4 transfers by AXFR unless the zone's IXFR metadata is 1, and 4.7 then stores
-    # a second SOA whenever the primary answers IXFR with a full zone (PowerDNS issue 12984).
-    SUPPORTS_IXFR: ClassVar[bool] = False
 
     def __init__(self, target: TargetSpec) -> None:
         super().__init__(target)
@@ -105,6 +115,7 @@ class PowerDnsBackend(Backend):
         self.url = urlsplit(options.api_endpoint)
         self.base = f"{self.url.path}/api/v1/servers/{quote(options.server_id, safe='')}"
         self.tls: ssl.SSLContext | None = None
+        self._ixfr_safe: tuple[bool, float] | None = None  # the answer and when it was read
         if self.url.scheme == "https":
             try:
                 self.tls = ssl.create_default_context(cafile=options.api_ca_cert)
@@ -117,14 +128,19 @@ class PowerDnsBackend(Backend):
         path = f"/zones/{zone_id(zone.name)}"
         settings = self.zone_settings()
         status, answer = self._call("POST", "/zones", {"name": zone.name.to_text(), **settings})
-        if status == 201:
-            return
-        if status != 409 and not (status == 422 and "already exists" in _said(answer)):
-            raise self._failure("POST", "/zones", status, answer)
-        # The zone may hold other masters (mdns moved, a key added): PUT keeps its data.
-        status, answer = self._call("PUT", path, settings)
-        if status != 204:
-            raise self._failure("PUT", path, status, answer)
+        if status != 201:
+            if status != 409 and not (status == 422 and "already exists" in _said(answer)):
+                raise self._failure("POST", "/zones", status, answer)
+            # The zone may hold other masters (mdns moved, a key added): PUT keeps its data.
+            status, answer = self._call("PUT", path, settings)
+            if status != 204:
+                raise self._failure("PUT", path, status, answer)
+        # PowerDNS 4 asks AXFR for every change unless the zone's IXFR metadata is "1".
+        metadata = f"{path}/metadata/IXFR"
+        value = "1" if self.wants_ixfr() else "0"
+        status, answer = self._call("PUT", metadata, {"metadata": [value]})
+        if status != 200:
+            raise self._failure("PUT", metadata, status, answer)
 
     def remove_zone(self, zone: ZoneRef) -> None:
         path = f"/zones/{zone_id(zone.name)}"
@@ -145,6 +161,28 @@ class PowerDnsBackend(Backend):
         status, answer = self._call("PUT", path)
         if status != 200:
             raise self._failure("PUT", path, status, answer)
+
+    def wants_ixfr(self) -> bool:
+        """The `ixfr` option, or when unset, whether PowerDNS's configuration serves IXFR'd
+        records (read from its API at most every CONFIG_RECHECK seconds)."""
+        if self.options.ixfr is not None:
+            return self.options.ixfr
+        now = time.monotonic()
+        if self._ixfr_safe is None or now - self._ixfr_safe[1] > CONFIG_RECHECK:
+            status, answer = self._call("GET", "/config")
+            if status != 200 or not isinstance(answer, list):
+                raise self._failure("GET", "/config", status, answer)
+            settings = {
+                str(item.get("name")): str(item.get("value"))
+                for item in answer
+                if isinstance(item, dict)
+            }
+            safe = serves_ixfr_records(settings)
+            if not safe:
+                logger.info("target %s: PowerDNS launches %r; zones transfer by AXFR",
+                            self.target.id, settings.get("launch", ""))  # fmt: skip
+            self._ixfr_safe = (safe, now)
+        return self._ixfr_safe[0]
 
     def zone_settings(self) -> dict[str, Any]:
         """The kind, masters and transfer key every zone of this target has."""
@@ -199,6 +237,19 @@ class PowerDnsBackend(Backend):
             said = f"the API refused the api_token ({said})"
         message = f"PowerDNS {method} {self.base}{path} at {self.options.api_endpoint}: {said}"
         return BackendError(message, retryable=status >= 500)
+
+
+def serves_ixfr_records(settings: dict[str, str]) -> bool:
+    """Whether a PowerDNS of these settings answers with records it took by IXFR: every
+    launched backend a generic SQL one (`gsqlite3`, `gpgsql:second`, …) without DNSSEC
+    queries."""
+    launched = [entry.strip() for entry in settings.get("launch", "").split(",") if entry.strip()]
+    for entry in launched:
+        module, _, instance = entry.partition(":")
+        dnssec = f"{module}-{instance}-dnssec" if instance else f"{module}-dnssec"
+        if module not in _GENERIC_SQL or settings.get(dnssec, "no") != "no":
+            return False
+    return bool(launched)
 
 
 def zone_id(name: dns.name.Name) -> str:
