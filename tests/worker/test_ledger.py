@@ -11,8 +11,9 @@ from tests.worker.witness import WitnessBackend
 from zonefleet.api.deps import ApiServices
 from zonefleet.settings import BindAddress, WorkerSettings
 from zonefleet.storage.database import Database
-from zonefleet.storage.models import DEFAULT_POOL_ID, PoolTarget, ZoneTarget
+from zonefleet.storage.models import DEFAULT_POOL_ID, PoolTarget, Status, ZoneEvent, ZoneTarget
 from zonefleet.worker.ledger import Ledger, PushResult
+from zonefleet.worker.serials import Served
 
 MDNS = BindAddress("127.0.0.1", 5354)
 
@@ -67,3 +68,34 @@ def test_a_result_written_back_after_the_lease_passed_to_another_worker_is_dropp
         row = session.get(ZoneTarget, (zone.id, "t1"))
         assert row is not None
         assert (row.lease_owner, row.attempts, row.last_error) == ("worker-fast", 0, None)
+
+
+def test_settle_writes_the_push_results_it_is_given_in_its_own_transaction(
+    database: Database, services: ApiServices, witness: type[WitnessBackend]
+) -> None:
+    with database.write() as session:
+        session.add(PoolTarget(id="t1", pool_id=DEFAULT_POOL_ID, type="witness",
+                               options={"host": "127.0.0.1", "port": 53}, masters=[]))  # fmt: skip
+    zone = make_zone(services, "merged.lease.example.")
+    worker = Ledger(database, WorkerSettings(), MDNS, "worker-a")
+    plan = worker.claim(zone.id, hinted=True)
+    assert plan is not None and [c.target_id for c in plan.claimed] == ["t1"]
+    pushed = PushResult("t1", removed=False)
+    served = {nameserver: Served(zone.serial, reachable=True) for nameserver in plan.nameservers}
+    time.sleep(0.01)  # the settle comes later than the push
+    assert worker.settle(plan, served, final=True, results=[pushed]) == Status.ACTIVE
+    with database.read() as session:
+        row = session.get(ZoneTarget, (zone.id, "t1"))
+        assert row is not None
+        assert (row.lease_owner, row.serial, row.present, row.attempts) == (
+            None, zone.serial, True, 0,
+        )  # fmt: skip
+        events = session.scalars(
+            select(ZoneEvent).where(ZoneEvent.zone_id == zone.id).order_by(ZoneEvent.id)
+        ).all()
+    steps = [(event.event, event.subject) for event in events if event.role != "api"]
+    assert steps[0] == ("pushed", "t1") and steps[-1] == ("status ACTIVE", None)
+    # The push's own time, not the settle's.
+    assert events[[e.event for e in events].index("pushed")].at == pushed.at.replace(
+        tzinfo=events[0].at.tzinfo
+    )

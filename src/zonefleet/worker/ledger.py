@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select, update
@@ -84,6 +84,7 @@ class PushResult:
     target_id: str
     removed: bool
     error: str | None = None
+    at: datetime = field(default_factory=utcnow)  # when the backend calls ended
 
 
 class Ledger:
@@ -170,37 +171,46 @@ class Ledger:
                 claimed=tuple(claimed),
                 name_reused=reused,
                 catalog=zone.type == ZoneType.CATALOG,
+                retiring=any(by_id[c.spec.id].retired for c in claimed),
                 targets=len(rows),
                 unsettled=unsettled,
             )
 
     def record(self, plan: Plan, results: Sequence[PushResult]) -> None:
-        """Write push results back where our lease still holds; log each in the timeline.
+        """Write push results back where our lease still holds, in a transaction of their own
+        (`settle` takes them too, and saves one)."""
+        with self.database.write() as session:
+            self._write_results(session, plan, results)
+
+    def _write_results(self, session: Session, plan: Plan, results: Sequence[PushResult]) -> None:
+        """Each result on its row where our lease still holds; each in the timeline.
 
         A compare-and-set: each row is read locked (FOR UPDATE; SQLite's writer is alone
         already), so a lease that expired and was taken by another worker meanwhile is seen
         as theirs and left alone. On Galera, which does not lock across nodes, the
         conflicting commit fails certification instead, and the scan retries the zone.
         """
-        now = utcnow()
         locked = self.database.dialect != "sqlite"
-        with self.database.write() as session:
-            for result in results:
-                key = (plan.zone.id, result.target_id)
-                row = session.get(ZoneTarget, key, with_for_update=locked, populate_existing=True)
-                if row is None or row.lease_owner != self.owner:
-                    continue
-                row.lease_owner, row.lease_expires_at = None, None
-                if result.error is None:
-                    if row.last_error is not None:
-                        row.since = now
-                    row.present, row.serial, row.attempts = not result.removed, plan.zone.serial, 0
-                    row.last_error, row.next_attempt_at = None, now
-                else:
-                    self._failed(row, result.error, now)
-                done = "removed" if result.removed else "pushed"
-                event = done if result.error is None else "push failed"
-                self._event(session, plan, "target", result.target_id, event, detail=result.error)
+        for result in results:
+            now = result.at
+            key = (plan.zone.id, result.target_id)
+            row = session.get(ZoneTarget, key, with_for_update=locked, populate_existing=True)
+            if row is None or row.lease_owner != self.owner:
+                continue
+            row.lease_owner, row.lease_expires_at = None, None
+            if result.error is None:
+                if row.last_error is not None:
+                    row.since = now
+                row.present, row.serial, row.attempts = not result.removed, plan.zone.serial, 0
+                row.last_error, row.next_attempt_at = None, now
+            else:
+                self._failed(row, result.error, now)
+            done = "removed" if result.removed else "pushed"
+            event = done if result.error is None else "push failed"
+            self._event(
+                session, plan, "target", result.target_id, event, detail=result.error, at=now
+            )
+        if plan.retiring and results:
             self._retire_finished(session, plan)
 
     def release(self, keep: Collection[str] = ()) -> int:
@@ -213,14 +223,23 @@ class Ledger:
             values = statement.values(lease_owner=None, lease_expires_at=None)
             return session.connection().execute(values).rowcount
 
-    def settle(self, plan: Plan, served: dict[Nameserver, Served], *, final: bool) -> Status:
-        """Record what each nameserver serves and move the zone and its recordsets on.
+    def settle(
+        self,
+        plan: Plan,
+        served: dict[Nameserver, Served],
+        *,
+        final: bool,
+        results: Sequence[PushResult] = (),
+    ) -> Status:
+        """Record what each nameserver serves and move the zone and its recordsets on;
+        first write `results`, push results not yet recorded (as `record` does).
 
         `final` is the end of an attempt: nameservers still behind then count as a
         failed attempt on every target, and past the retry budget the zone shows ERROR.
         """
         now = utcnow()
         with self.database.write() as session:
+            self._write_results(session, plan, results)
             zone = ZoneRepository(session).snapshot(plan.zone.id)
             if zone is None:
                 return Status.DELETED
@@ -426,6 +445,7 @@ class Ledger:
         event: str,
         *,
         detail: str | None = None,
+        at: datetime | None = None,
     ) -> None:
         EventRepository(session).add(
             ZoneEvent(
@@ -436,5 +456,6 @@ class Ledger:
                 detail=detail,
                 serial=plan.zone.serial,
                 request_id=plan.request_id,
+                at=at or utcnow(),
             )
         )

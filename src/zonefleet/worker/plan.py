@@ -50,6 +50,7 @@ class Plan:
     name_reused: bool = False
     request_id: str | None = None
     catalog: bool = False  # the zone is the pool's catalog zone
+    retiring: bool = False  # a target claimed is retired: its finished rows may go
 
     @property
     def idle(self) -> bool:

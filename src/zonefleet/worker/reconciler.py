@@ -187,14 +187,20 @@ class Reconciler:
             results = await asyncio.gather(
                 *(asyncio.to_thread(self._push, plan, claimed) for claimed in plan.claimed)
             )
+            patient = not any(result.error for result in results)
             if results:
-                await asyncio.to_thread(self.ledger.record, plan, results)
                 self._remember(plan, results)
+            unrecorded: Sequence[PushResult] = results
+            if not patient:
+                # A failure is shown at once; successes go with the settle, in its transaction.
+                await asyncio.to_thread(self.ledger.record, plan, results)
+                unrecorded = ()
             if any(result.error is None for result in results) and not plan.deleting:
                 await asyncio.to_thread(self._also_notify, plan)
-            patient = not any(result.error for result in results)
             served = await self._poll(plan, patient=patient)
-            status = await asyncio.to_thread(self.ledger.settle, plan, served, final=True)
+            status = await asyncio.to_thread(
+                self.ledger.settle, plan, served, final=True, results=unrecorded
+            )
             LOG.debug("worker: zone %s %s serial %s: %s", zone_id, plan.zone.name,
                       plan.zone.serial, status)  # fmt: skip
 
