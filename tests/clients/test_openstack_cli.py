@@ -6,6 +6,7 @@ Each command runs in this process through openstackclient.shell.main, Keystone-l
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.clients.conftest import InProcessOpenStack, LiveApi
-from zonefleet.storage.models import ServiceState, new_id, utcnow
+from zonefleet.storage.models import DEFAULT_POOL_ID, ServiceState, new_id, utcnow
 from zonefleet.storage.service_statuses import ServiceStatusRepository
 
 pytestmark = [
@@ -479,3 +480,26 @@ def test_dns_service_list_and_show(
     assert openstack.json("dns", "service", "show", silent)["status"] == "DOWN"
     missing = openstack.fails("dns", "service", "show", new_id())
     assert "Could not find ServiceStatus" in missing.stderr
+
+
+# -- TSIG keys ----------------------------------------------------------------------------
+
+
+def test_tsigkey_create_list_show_set_delete(openstack: InProcessOpenStack, unique: str) -> None:
+    name = f"cli-{unique}"
+    secret = base64.b64encode(f"secret-{unique}".encode()).decode()
+    created = openstack.json("tsigkey", "create", "--name", name, "--algorithm", "hmac-sha256",
+                             "--secret", secret, "--scope", "POOL", "--resource-id",
+                             DEFAULT_POOL_ID)  # fmt: skip
+    assert (created["name"], created["algorithm"], created["secret"]) == (
+        f"{name}.", "hmac-sha256", secret,
+    )  # fmt: skip
+    listed = openstack.json("tsigkey", "list", "--name", name)
+    assert [key["id"] for key in listed] == [created["id"]]
+    # designateclient resolves a name to an id through the list's name filter.
+    assert openstack.json("tsigkey", "show", name)["id"] == created["id"]
+    changed = openstack.json("tsigkey", "set", created["id"], "--algorithm", "hmac-sha512")
+    assert changed["algorithm"] == "hmac-sha512"
+    openstack.run("tsigkey", "delete", name)
+    missing = openstack.fails("tsigkey", "show", created["id"])
+    assert "Could not find TsigKey" in missing.stderr

@@ -45,6 +45,28 @@ class RecordsetUpdateBody(_Body):
     description: str | None = Field(None, max_length=160)
 
 
+TsigAlgorithm = Literal[
+    "hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"
+]
+TsigScopeName = Literal["POOL", "ZONE"]
+
+
+class TsigKeyCreateBody(_Body):
+    name: str = Field(min_length=1, max_length=160)
+    algorithm: TsigAlgorithm
+    secret: str | None = Field(None, min_length=1, max_length=160)
+    scope: TsigScopeName = "POOL"
+    resource_id: str | None = Field(None, max_length=36)
+
+
+class TsigKeyUpdateBody(_Body):
+    name: str | None = Field(None, min_length=1, max_length=160)
+    algorithm: TsigAlgorithm | None = None
+    secret: str | None = Field(None, min_length=1, max_length=160)
+    scope: TsigScopeName | None = None
+    resource_id: str | None = Field(None, max_length=36)
+
+
 class Links(BaseModel):
     self: str
 

@@ -11,6 +11,7 @@ from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
+from zonefleet.service.tsigkeys import TsigKeyService
 from zonefleet.service.zones import ZoneService
 from zonefleet.settings import Settings
 from zonefleet.storage.database import Database
@@ -48,4 +49,5 @@ def api_services(
         recordsets=RecordsetService(db, settings.zones, quotas, hints, notifications),
         propagation=PropagationService(db),
         service_statuses=ServiceStatusService(db, settings.heartbeat),
+        tsigkeys=TsigKeyService(db),
     )

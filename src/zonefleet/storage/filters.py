@@ -60,3 +60,13 @@ class ServiceStatusFilter:
     hostname: str | None = None
     service_name: str | None = None
     status: str | None = None
+
+
+@dataclass(frozen=True)
+class TsigKeyFilter:
+    """Exact values, or patterns where ``*`` matches any run of characters."""
+
+    name: str | None = None
+    algorithm: str | None = None
+    scope: str | None = None
+    resource_id: str | None = None

@@ -30,7 +30,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from zonefleet.errors import MarkerNotFound
-from zonefleet.storage.filters import Page, PageRequest, RecordsetFilter, ZoneFilter
+from zonefleet.storage.filters import (
+    Page,
+    PageRequest,
+    RecordsetFilter,
+    TsigKeyFilter,
+    ZoneFilter,
+)
 from zonefleet.storage.models import (
     EPOCH,
     LIVE,
@@ -52,7 +58,7 @@ from zonefleet.storage.models import (
     ZoneType,
 )
 
-M = TypeVar("M", Zone, Recordset)
+M = TypeVar("M", Zone, Recordset, TsigKey)
 
 ZONES = Base.metadata.tables["zones"]
 RECORDSETS = Base.metadata.tables["recordsets"]
@@ -533,11 +539,35 @@ class PoolRepository:
 
 
 class TsigKeyRepository:
+    SORT_KEYS: dict[str, Any] = {
+        "created_at": TsigKey.created_at,
+        "id": TsigKey.id,
+        "updated_at": func.coalesce(TsigKey.updated_at, EPOCH),
+        "name": TsigKey.name,
+        "algorithm": TsigKey.algorithm,
+        "scope": TsigKey.scope,
+    }
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def all(self) -> Sequence[TsigKey]:
         return self.session.scalars(select(TsigKey).order_by(TsigKey.name)).all()
+
+    def get(self, key_id: str) -> TsigKey | None:
+        return self.session.get(TsigKey, key_id)
+
+    def list(self, criteria: TsigKeyFilter, page: PageRequest) -> Page[TsigKey]:
+        statement = select(TsigKey)
+        for column, value in (
+            (TsigKey.name, criteria.name),
+            (TsigKey.algorithm, criteria.algorithm),
+            (TsigKey.scope, criteria.scope),
+            (TsigKey.resource_id, criteria.resource_id),
+        ):
+            if value is not None:
+                statement = statement.where(_match(column, value))
+        return _paged(self.session, TsigKey, statement, self.SORT_KEYS, page)
 
     def by_name(self, name: str) -> TsigKey | None:
         return self.session.scalars(select(TsigKey).where(TsigKey.name == name)).one_or_none()
