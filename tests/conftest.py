@@ -39,6 +39,7 @@ from zonefleet.storage.models import (
     Record,
     Recordset,
     ServiceStatus,
+    Tld,
     TsigKey,
     Zone,
     ZoneEvent,
@@ -179,7 +180,7 @@ def _empty(database: Database) -> None:
     with database.write() as session:
         for model in (
             ZoneEvent, ZoneTarget, ZoneNameserver, JournalEntry, Record, Recordset, Zone, Quota,
-            PoolTarget, PoolNameserver, PoolAlsoNotify, TsigKey, ServiceStatus,
+            PoolTarget, PoolNameserver, PoolAlsoNotify, TsigKey, ServiceStatus, Tld,
         ):  # fmt: skip
             session.execute(delete(model))
         session.execute(delete(PoolNsRecord))

@@ -222,6 +222,16 @@ class TsigKeyInUseError(BadRequestError):
     error_type = "tsigkey_in_use"
 
 
+class TldNotFound(NotFound):
+    error_type = "tld_not_found"
+    default_message = "Could not find Tld"
+
+
+class DuplicateTldError(DuplicateError):
+    error_type = "duplicate_tld"
+    default_message = "Duplicate Tld"
+
+
 class ServiceStatusNotFound(NotFound):
     error_type = "service_status_not_found"
     default_message = "Could not find ServiceStatus"

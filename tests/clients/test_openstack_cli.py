@@ -503,3 +503,18 @@ def test_tsigkey_create_list_show_set_delete(openstack: InProcessOpenStack, uniq
     openstack.run("tsigkey", "delete", name)
     missing = openstack.fails("tsigkey", "show", created["id"])
     assert "Could not find TsigKey" in missing.stderr
+
+
+# -- TLDs ---------------------------------------------------------------------------------
+
+
+def test_tld_create_list_show_set_delete(openstack: InProcessOpenStack, unique: str) -> None:
+    name = f"tld-{unique}"
+    created = openstack.json("tld", "create", "--name", name, "--description", "a test TLD")
+    assert (created["name"], created["description"]) == (name, "a test TLD")
+    assert [tld["id"] for tld in openstack.json("tld", "list", "--name", name)] == [created["id"]]
+    assert openstack.json("tld", "show", name)["id"] == created["id"]
+    changed = openstack.json("tld", "set", created["id"], "--no-description")
+    assert changed["description"] is None
+    openstack.run("tld", "delete", name)
+    assert "Could not find Tld" in openstack.fails("tld", "show", created["id"]).stderr

@@ -14,6 +14,7 @@ from zonefleet.service.context import RequestContext
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
+from zonefleet.service.tlds import TldService
 from zonefleet.service.tsigkeys import TsigKeyService
 from zonefleet.service.zones import ZoneService
 from zonefleet.settings import ApiSettings
@@ -31,6 +32,7 @@ class ApiServices:
     propagation: PropagationService
     service_statuses: ServiceStatusService
     tsigkeys: TsigKeyService
+    tlds: TldService
 
 
 # The dependencies are coroutines though they never await: FastAPI runs a plain function

@@ -67,6 +67,16 @@ class TsigKeyUpdateBody(_Body):
     resource_id: str | None = Field(None, max_length=36)
 
 
+class TldCreateBody(_Body):
+    name: str = Field(min_length=1, max_length=255)
+    description: str | None = Field(None, max_length=160)
+
+
+class TldUpdateBody(_Body):
+    name: str | None = Field(None, min_length=1, max_length=255)
+    description: str | None = Field(None, max_length=160)
+
+
 class Links(BaseModel):
     self: str
 

@@ -11,6 +11,7 @@ from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
+from zonefleet.service.tlds import TldService
 from zonefleet.service.tsigkeys import TsigKeyService
 from zonefleet.service.zones import ZoneService
 from zonefleet.settings import Settings
@@ -50,4 +51,5 @@ def api_services(
         propagation=PropagationService(db),
         service_statuses=ServiceStatusService(db, settings.heartbeat),
         tsigkeys=TsigKeyService(db),
+        tlds=TldService(db),
     )

@@ -78,6 +78,11 @@ class RequestContext:
         if not self.can_write:
             raise ForbiddenError()
 
+    def require_admin(self, action: str) -> None:
+        """ForbiddenError, in Designate's words, where its policy for `action` is admin-only."""
+        if not self.is_admin:
+            raise ForbiddenError(f"Policy doesn't allow {action} to be performed.")
+
     def visible_project(self) -> str | None:
         """The project a query is limited to; None when the caller sees every project."""
         return None if self.all_projects else self.project_id

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from zonefleet.errors import ForbiddenError, ServiceStatusNotFound
+from zonefleet.errors import ServiceStatusNotFound
 from zonefleet.service.context import RequestContext
 from zonefleet.settings import HeartbeatSettings
 from zonefleet.storage.database import Database
@@ -33,13 +33,13 @@ class ServiceStatusService:
         self, ctx: RequestContext, criteria: ServiceStatusFilter, page: PageRequest
     ) -> Page[ServiceStatus]:
         """One page of rows as shown; ForbiddenError for a non-admin, MarkerNotFound."""
-        _require_admin(ctx, "find_service_statuses")
+        ctx.require_admin("find_service_statuses")
         with self.database.read() as session:
             return ServiceStatusRepository(session).list(criteria, page, self._silent_since())
 
     def get_service_status(self, ctx: RequestContext, status_id: str) -> ServiceStatus:
         """The row as shown; ForbiddenError for a non-admin, ServiceStatusNotFound."""
-        _require_admin(ctx, "find_service_status")
+        ctx.require_admin("find_service_status")
         with self.database.read() as session:
             found = ServiceStatusRepository(session).get(status_id, self._silent_since())
         if found is None:
@@ -49,8 +49,3 @@ class ServiceStatusService:
     def _silent_since(self) -> datetime:
         """A row whose last heartbeat is older than this shows DOWN."""
         return self.clock() - timedelta(seconds=self.heartbeat_settings.down_after)
-
-
-def _require_admin(ctx: RequestContext, action: str) -> None:
-    if not ctx.is_admin:
-        raise ForbiddenError(f"Policy doesn't allow {action} to be performed.")

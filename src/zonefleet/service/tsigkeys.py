@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from zonefleet.errors import (
     DuplicateTsigKeyError,
     FieldError,
-    ForbiddenError,
     InvalidObjectError,
     PoolNotFound,
     TsigKeyInUseError,
@@ -108,14 +107,14 @@ class TsigKeyService:
         scope: str,
         resource_id: str | None,
     ) -> TsigKey:
-        _require_admin(ctx, "create_tsigkey")
+        ctx.require_admin("create_tsigkey")
         return self.create_tsigkey(name, algorithm, secret, scope, resource_id)
 
     def find_tsigkeys(
         self, ctx: RequestContext, criteria: TsigKeyFilter, page: PageRequest
     ) -> Page[TsigKey]:
         """One page of keys; ForbiddenError for a non-admin, MarkerNotFound."""
-        _require_admin(ctx, "find_tsigkeys")
+        ctx.require_admin("find_tsigkeys")
         if criteria.name is not None and "*" not in criteria.name:
             # "transfer-key" finds the key stored as "transfer-key.", as clients look keys up.
             criteria = replace(criteria, name=_stored_name(criteria.name))
@@ -123,7 +122,7 @@ class TsigKeyService:
             return TsigKeyRepository(session).list(criteria, page)
 
     def get_tsigkey(self, ctx: RequestContext, key_id: str) -> TsigKey:
-        _require_admin(ctx, "get_tsigkey")
+        ctx.require_admin("get_tsigkey")
         with self.database.read() as session:
             key = TsigKeyRepository(session).get(key_id)
         if key is None:
@@ -133,7 +132,7 @@ class TsigKeyService:
     def update_tsigkey(self, ctx: RequestContext, key_id: str, update: TsigKeyUpdate) -> TsigKey:
         """The key with `update` applied, every field checked first (InvalidObjectError naming
         each bad one); a key a pool uses keeps its name (TsigKeyInUseError)."""
-        _require_admin(ctx, "update_tsigkey")
+        ctx.require_admin("update_tsigkey")
         reasons: list[FieldError] = []
         checked: dict[str, str] = {}
         for field, check in (
@@ -165,7 +164,7 @@ class TsigKeyService:
 
     def delete_tsigkey_by_id(self, ctx: RequestContext, key_id: str) -> None:
         """Remove the key; TsigKeyInUseError while a pool or retired target uses it."""
-        _require_admin(ctx, "delete_tsigkey")
+        ctx.require_admin("delete_tsigkey")
         with self.database.write() as session:
             keys = TsigKeyRepository(session)
             key = keys.get(key_id)
@@ -202,11 +201,6 @@ def _refuse_if_used(repos: Repositories, key: TsigKey, what: str) -> None:
     if users:
         message = f"TSIG key {key.name!r} is used by {', '.join(users)}: it cannot be {what}"
         raise TsigKeyInUseError(message)
-
-
-def _require_admin(ctx: RequestContext, action: str) -> None:
-    if not ctx.is_admin:
-        raise ForbiddenError(f"Policy doesn't allow {action} to be performed.")
 
 
 def _checked(reasons: list[FieldError], field: str, check: Callable[[str], str], value: str) -> str:

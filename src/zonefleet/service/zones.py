@@ -44,6 +44,7 @@ from zonefleet.service.notifications import (
 )
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.timeline import api_write
+from zonefleet.service.tlds import check_zone_under_tld
 from zonefleet.service.values import UNSET, Unset
 from zonefleet.settings import ZoneSettings
 from zonefleet.storage.database import Database
@@ -148,6 +149,7 @@ class ZoneService:
             with self.database.write() as session:
                 repos = Repositories(session)
                 self._check_zone_quota(repos, project_id)
+                check_zone_under_tld(repos, name)
                 ns_hosts = self._ns_hostnames(repos, DEFAULT_POOL_ID)
                 live = self._live_at_and_above(repos, name)
                 previous_serial = self._release_deleting(repos, live, name)

@@ -70,3 +70,11 @@ class TsigKeyFilter:
     algorithm: str | None = None
     scope: str | None = None
     resource_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TldFilter:
+    """Exact values, or patterns where ``*`` matches any run of characters."""
+
+    name: str | None = None
+    description: str | None = None

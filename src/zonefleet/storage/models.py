@@ -391,6 +391,18 @@ class ZoneEvent(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
 
 
+class Tld(Base):
+    """A top-level domain zones may sit under; once any exists, every new zone must."""
+
+    __tablename__ = "tlds"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)  # lowercase, no trailing dot
+    description: Mapped[str | None] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
+
+
 class ServiceStatus(Base):
     """One process's last heartbeat. A row per process start; stale ones are purged."""
 

@@ -34,6 +34,7 @@ from zonefleet.storage.filters import (
     Page,
     PageRequest,
     RecordsetFilter,
+    TldFilter,
     TsigKeyFilter,
     ZoneFilter,
 )
@@ -51,6 +52,7 @@ from zonefleet.storage.models import (
     Record,
     Recordset,
     Status,
+    Tld,
     TsigKey,
     Zone,
     ZoneEvent,
@@ -58,7 +60,7 @@ from zonefleet.storage.models import (
     ZoneType,
 )
 
-M = TypeVar("M", Zone, Recordset, TsigKey)
+M = TypeVar("M", Zone, Recordset, TsigKey, Tld)
 
 ZONES = Base.metadata.tables["zones"]
 RECORDSETS = Base.metadata.tables["recordsets"]
@@ -580,6 +582,42 @@ class TsigKeyRepository:
         self.session.delete(key)
 
 
+class TldRepository:
+    SORT_KEYS: dict[str, Any] = {
+        "created_at": Tld.created_at,
+        "id": Tld.id,
+        "updated_at": func.coalesce(Tld.updated_at, EPOCH),
+        "name": Tld.name,
+    }
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, tld_id: str) -> Tld | None:
+        return self.session.get(Tld, tld_id)
+
+    def list(self, criteria: TldFilter, page: PageRequest) -> Page[Tld]:
+        statement = select(Tld)
+        for column, value in ((Tld.name, criteria.name), (Tld.description, criteria.description)):
+            if value is not None:
+                statement = statement.where(_match(column, value))
+        return _paged(self.session, Tld, statement, self.SORT_KEYS, page)
+
+    def any(self) -> bool:
+        return self.session.scalar(select(Tld.id).limit(1)) is not None
+
+    def named(self, names: Sequence[str]) -> set[str]:
+        """Which of `names` are TLDs."""
+        return set(self.session.scalars(select(Tld.name).where(Tld.name.in_(names))))
+
+    def add(self, tld: Tld) -> None:
+        self.session.add(tld)
+        self.session.flush()
+
+    def delete(self, tld: Tld) -> None:
+        self.session.delete(tld)
+
+
 class QuotaRepository:
     _FOR_PROJECT = select(QUOTAS.c.resource, QUOTAS.c.hard_limit).where(
         QUOTAS.c.project_id == bindparam("project_id")
@@ -625,3 +663,4 @@ class Repositories:
         self.events = EventRepository(session)
         self.pools = PoolRepository(session)
         self.quotas = QuotaRepository(session)
+        self.tlds = TldRepository(session)
