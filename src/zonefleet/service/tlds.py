@@ -53,10 +53,10 @@ def check_zone_under_tld(repos: Repositories, name: dns.name.Name) -> None:
     """InvalidZoneNameError unless the zone sits under a TLD (when any exists) and is none."""
     labels = [label.decode().lower() for label in name.labels if label]
     candidates = [".".join(labels[index:]) for index in range(len(labels))]
-    found = repos.tlds.named(candidates)
+    exist, found = repos.tlds.among(candidates)
     if candidates[0] in found:
         raise InvalidZoneNameError("Zone name cannot be the same as a TLD")
-    if not found and repos.tlds.any():
+    if exist and not found:
         raise InvalidZoneNameError("Invalid TLD")
 
 

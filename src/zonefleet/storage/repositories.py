@@ -603,12 +603,13 @@ class TldRepository:
                 statement = statement.where(_match(column, value))
         return _paged(self.session, Tld, statement, self.SORT_KEYS, page)
 
-    def any(self) -> bool:
-        return self.session.scalar(select(Tld.id).limit(1)) is not None
-
-    def named(self, names: Sequence[str]) -> set[str]:
-        """Which of `names` are TLDs."""
-        return set(self.session.scalars(select(Tld.name).where(Tld.name.in_(names))))
+    def among(self, names: Sequence[str]) -> tuple[bool, set[str]]:
+        """Whether any TLD exists, and which of `names` are TLDs, in one statement: the
+        first TLD by name comes along with the matches."""
+        first = select(Tld.name).order_by(Tld.name).limit(1).scalar_subquery()
+        statement = select(Tld.name).where(or_(Tld.name.in_(names), Tld.name == first))
+        rows = set(self.session.scalars(statement))
+        return bool(rows), rows & set(names)
 
     def add(self, tld: Tld) -> None:
         self.session.add(tld)
