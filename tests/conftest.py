@@ -29,6 +29,7 @@ from zonefleet.storage import migrate
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
     DEFAULT_POOL_ID,
+    Blacklist,
     JournalEntry,
     Pool,
     PoolAlsoNotify,
@@ -180,7 +181,7 @@ def _empty(database: Database) -> None:
     with database.write() as session:
         for model in (
             ZoneEvent, ZoneTarget, ZoneNameserver, JournalEntry, Record, Recordset, Zone, Quota,
-            PoolTarget, PoolNameserver, PoolAlsoNotify, TsigKey, ServiceStatus, Tld,
+            PoolTarget, PoolNameserver, PoolAlsoNotify, TsigKey, ServiceStatus, Tld, Blacklist,
         ):  # fmt: skip
             session.execute(delete(model))
         session.execute(delete(PoolNsRecord))

@@ -232,6 +232,16 @@ class DuplicateTldError(DuplicateError):
     default_message = "Duplicate Tld"
 
 
+class BlacklistNotFound(NotFound):
+    error_type = "blacklist_not_found"
+    default_message = "Could not find Blacklist"
+
+
+class DuplicateBlacklistError(DuplicateError):
+    error_type = "duplicate_blacklist"
+    default_message = "Duplicate Blacklist"
+
+
 class ServiceStatusNotFound(NotFound):
     error_type = "service_status_not_found"
     default_message = "Could not find ServiceStatus"

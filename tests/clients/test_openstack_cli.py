@@ -518,3 +518,25 @@ def test_tld_create_list_show_set_delete(openstack: InProcessOpenStack, unique: 
     assert changed["description"] is None
     openstack.run("tld", "delete", name)
     assert "Could not find Tld" in openstack.fails("tld", "show", created["id"]).stderr
+
+
+# -- blacklists ---------------------------------------------------------------------------
+
+
+def test_zone_blacklist_create_list_show_set_delete(
+    openstack: InProcessOpenStack, unique: str
+) -> None:
+    pattern = rf"^blocked-{unique}\."
+    created = openstack.json("zone", "blacklist", "create", "--pattern", pattern,
+                             "--description", "blocked")  # fmt: skip
+    assert (created["pattern"], created["description"]) == (pattern, "blocked")
+    listed = openstack.json("zone", "blacklist", "list")
+    assert created["id"] in [blacklist["id"] for blacklist in listed]
+    assert openstack.json("zone", "blacklist", "show", created["id"])["pattern"] == pattern
+    changed = openstack.json("zone", "blacklist", "set", created["id"], "--no-description")
+    assert changed["description"] is None
+    openstack.run("zone", "blacklist", "delete", created["id"])
+    assert (
+        "Could not find Blacklist"
+        in openstack.fails("zone", "blacklist", "show", created["id"]).stderr
+    )

@@ -7,7 +7,16 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from zonefleet.api import errors, recordsets, service_statuses, tlds, tsigkeys, versions, zones
+from zonefleet.api import (
+    blacklists,
+    errors,
+    recordsets,
+    service_statuses,
+    tlds,
+    tsigkeys,
+    versions,
+    zones,
+)
 from zonefleet.api.deps import ApiServices
 from zonefleet.api.middleware import RequestIdMiddleware
 
@@ -29,6 +38,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(service_statuses.router)
     app.include_router(tsigkeys.router)
     app.include_router(tlds.router)
+    app.include_router(blacklists.router)
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _designate_openapi(app)  # type: ignore[method-assign]
     return app

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from zonefleet.api.context import request_context
 from zonefleet.api.paging import base_uri
 from zonefleet.errors import UnsupportedContentTypeError
+from zonefleet.service.blacklists import BlacklistService
 from zonefleet.service.context import RequestContext
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.recordsets import RecordsetService
@@ -33,6 +34,7 @@ class ApiServices:
     service_statuses: ServiceStatusService
     tsigkeys: TsigKeyService
     tlds: TldService
+    blacklists: BlacklistService
 
 
 # The dependencies are coroutines though they never await: FastAPI runs a plain function

@@ -77,6 +77,16 @@ class TldUpdateBody(_Body):
     description: str | None = Field(None, max_length=160)
 
 
+class BlacklistCreateBody(_Body):
+    pattern: str = Field(max_length=255)
+    description: str | None = Field(None, max_length=160)
+
+
+class BlacklistUpdateBody(_Body):
+    pattern: str | None = Field(None, max_length=255)
+    description: str | None = Field(None, max_length=160)
+
+
 class Links(BaseModel):
     self: str
 

@@ -6,6 +6,7 @@ from zonefleet.api.deps import ApiServices
 from zonefleet.bus.amqp import AmqpBus
 from zonefleet.bus.local import LocalBus, ZoneHints
 from zonefleet.bus.notifications import OsloNotifier
+from zonefleet.service.blacklists import BlacklistService
 from zonefleet.service.notifications import NoNotifications, Notifier
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaPolicy
@@ -52,4 +53,5 @@ def api_services(
         service_statuses=ServiceStatusService(db, settings.heartbeat),
         tsigkeys=TsigKeyService(db),
         tlds=TldService(db),
+        blacklists=BlacklistService(db),
     )

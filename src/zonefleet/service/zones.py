@@ -34,6 +34,7 @@ from zonefleet.errors import (
     ZoneNotFound,
 )
 from zonefleet.service import catalog
+from zonefleet.service.blacklists import check_zone_not_blacklisted
 from zonefleet.service.changes import ZoneChange, managed_recordset, rrset_state, soa_fields
 from zonefleet.service.context import RequestContext
 from zonefleet.service.notifications import (
@@ -150,6 +151,7 @@ class ZoneService:
                 repos = Repositories(session)
                 self._check_zone_quota(repos, project_id)
                 check_zone_under_tld(repos, name)
+                check_zone_not_blacklisted(repos, ctx, name)
                 ns_hosts = self._ns_hostnames(repos, DEFAULT_POOL_ID)
                 live = self._live_at_and_above(repos, name)
                 previous_serial = self._release_deleting(repos, live, name)

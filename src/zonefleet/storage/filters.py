@@ -78,3 +78,11 @@ class TldFilter:
 
     name: str | None = None
     description: str | None = None
+
+
+@dataclass(frozen=True)
+class BlacklistFilter:
+    """Exact values, or patterns where ``*`` matches any run of characters."""
+
+    pattern: str | None = None
+    description: str | None = None

@@ -403,6 +403,18 @@ class Tld(Base):
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
 
 
+class Blacklist(Base):
+    """A regular expression no tenant's new zone name may match (admins may)."""
+
+    __tablename__ = "blacklists"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    pattern: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
+
+
 class ServiceStatus(Base):
     """One process's last heartbeat. A row per process start; stale ones are purged."""
 

@@ -31,6 +31,7 @@ from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefa
 
 from zonefleet.errors import MarkerNotFound
 from zonefleet.storage.filters import (
+    BlacklistFilter,
     Page,
     PageRequest,
     RecordsetFilter,
@@ -43,6 +44,7 @@ from zonefleet.storage.models import (
     LIVE,
     Action,
     Base,
+    Blacklist,
     JournalEntry,
     Pool,
     PoolAlsoNotify,
@@ -60,7 +62,7 @@ from zonefleet.storage.models import (
     ZoneType,
 )
 
-M = TypeVar("M", Zone, Recordset, TsigKey, Tld)
+M = TypeVar("M", Zone, Recordset, TsigKey, Tld, Blacklist)
 
 ZONES = Base.metadata.tables["zones"]
 RECORDSETS = Base.metadata.tables["recordsets"]
@@ -619,6 +621,41 @@ class TldRepository:
         self.session.delete(tld)
 
 
+class BlacklistRepository:
+    SORT_KEYS: dict[str, Any] = {
+        "created_at": Blacklist.created_at,
+        "id": Blacklist.id,
+        "updated_at": func.coalesce(Blacklist.updated_at, EPOCH),
+        "pattern": Blacklist.pattern,
+    }
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, blacklist_id: str) -> Blacklist | None:
+        return self.session.get(Blacklist, blacklist_id)
+
+    def list(self, criteria: BlacklistFilter, page: PageRequest) -> Page[Blacklist]:
+        statement = select(Blacklist)
+        for column, value in (
+            (Blacklist.pattern, criteria.pattern),
+            (Blacklist.description, criteria.description),
+        ):
+            if value is not None:
+                statement = statement.where(_match(column, value))
+        return _paged(self.session, Blacklist, statement, self.SORT_KEYS, page)
+
+    def patterns(self) -> Sequence[str]:
+        return self.session.scalars(select(Blacklist.pattern).order_by(Blacklist.pattern)).all()
+
+    def add(self, blacklist: Blacklist) -> None:
+        self.session.add(blacklist)
+        self.session.flush()
+
+    def delete(self, blacklist: Blacklist) -> None:
+        self.session.delete(blacklist)
+
+
 class QuotaRepository:
     _FOR_PROJECT = select(QUOTAS.c.resource, QUOTAS.c.hard_limit).where(
         QUOTAS.c.project_id == bindparam("project_id")
@@ -665,3 +702,4 @@ class Repositories:
         self.pools = PoolRepository(session)
         self.quotas = QuotaRepository(session)
         self.tlds = TldRepository(session)
+        self.blacklists = BlacklistRepository(session)
