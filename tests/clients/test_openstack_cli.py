@@ -540,3 +540,20 @@ def test_zone_blacklist_create_list_show_set_delete(
         "Could not find Blacklist"
         in openstack.fails("zone", "blacklist", "show", created["id"]).stderr
     )
+
+
+# -- quotas and limits --------------------------------------------------------------------
+
+
+def test_dns_quota_set_list_reset_and_limits(openstack: InProcessOpenStack, unique: str) -> None:
+    project = f"quota-{unique}"
+    changed = openstack.json("dns", "quota", "set", "--project-id", project, "--zones", "3",
+                             "--recordset-records", "7")  # fmt: skip
+    assert (changed["zones"], changed["recordset_records"]) == (3, 7)
+    listed = openstack.json("dns", "quota", "list", "--project-id", project)
+    assert (listed["zones"], listed["zone_records"]) == (3, 500)
+    rows = openstack.json("dns", "limit", "list", project=project)
+    limits = {row["Limit"]: row["Value"] for row in rows}
+    assert (limits["max_zones"], limits["max_recordset_records"]) == (3, 7)
+    openstack.run("dns", "quota", "reset", "--project-id", project)
+    assert openstack.json("dns", "quota", "list", "--project-id", project)["zones"] == 10

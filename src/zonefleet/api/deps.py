@@ -13,6 +13,7 @@ from zonefleet.errors import UnsupportedContentTypeError
 from zonefleet.service.blacklists import BlacklistService
 from zonefleet.service.context import RequestContext
 from zonefleet.service.propagation import PropagationService
+from zonefleet.service.quotas import QuotaService
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
 from zonefleet.service.tlds import TldService
@@ -35,6 +36,7 @@ class ApiServices:
     tsigkeys: TsigKeyService
     tlds: TldService
     blacklists: BlacklistService
+    quotas: QuotaService
 
 
 # The dependencies are coroutines though they never await: FastAPI runs a plain function

@@ -9,7 +9,7 @@ from zonefleet.bus.notifications import OsloNotifier
 from zonefleet.service.blacklists import BlacklistService
 from zonefleet.service.notifications import NoNotifications, Notifier
 from zonefleet.service.propagation import PropagationService
-from zonefleet.service.quotas import QuotaPolicy
+from zonefleet.service.quotas import QuotaPolicy, QuotaService
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
 from zonefleet.service.tlds import TldService
@@ -54,4 +54,5 @@ def api_services(
         tsigkeys=TsigKeyService(db),
         tlds=TldService(db),
         blacklists=BlacklistService(db),
+        quotas=QuotaService(db, quotas, settings.zones, settings.api),
     )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     exists,
     func,
     insert,
@@ -677,6 +678,10 @@ class QuotaRepository:
         else:
             quota.hard_limit = hard_limit
         self.session.flush()
+
+    def reset(self, project_id: str) -> None:
+        """The project back on the configured defaults."""
+        self.session.execute(delete(Quota).where(Quota.project_id == project_id))
 
 
 class EventRepository:
