@@ -10,6 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from zonefleet.api import (
     blacklists,
     errors,
+    pools,
     quotas,
     recordsets,
     service_statuses,
@@ -41,6 +42,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(tlds.router)
     app.include_router(blacklists.router)
     app.include_router(quotas.router)
+    app.include_router(pools.router)
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _designate_openapi(app)  # type: ignore[method-assign]
     return app

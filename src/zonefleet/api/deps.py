@@ -12,6 +12,7 @@ from zonefleet.api.paging import base_uri
 from zonefleet.errors import UnsupportedContentTypeError
 from zonefleet.service.blacklists import BlacklistService
 from zonefleet.service.context import RequestContext
+from zonefleet.service.pools import PoolService
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaService
 from zonefleet.service.recordsets import RecordsetService
@@ -37,6 +38,7 @@ class ApiServices:
     tlds: TldService
     blacklists: BlacklistService
     quotas: QuotaService
+    pools: PoolService
 
 
 # The dependencies are coroutines though they never await: FastAPI runs a plain function

@@ -8,6 +8,7 @@ from zonefleet.bus.local import LocalBus, ZoneHints
 from zonefleet.bus.notifications import OsloNotifier
 from zonefleet.service.blacklists import BlacklistService
 from zonefleet.service.notifications import NoNotifications, Notifier
+from zonefleet.service.pools import PoolService
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaPolicy, QuotaService
 from zonefleet.service.recordsets import RecordsetService
@@ -55,4 +56,5 @@ def api_services(
         tlds=TldService(db),
         blacklists=BlacklistService(db),
         quotas=QuotaService(db, quotas, settings.zones, settings.api),
+        pools=PoolService(db, hints),
     )

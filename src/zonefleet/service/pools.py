@@ -17,13 +17,16 @@ from zonefleet.errors import (
     FieldError,
     InvalidPoolsError,
     PoolInUseError,
+    PoolNotFound,
 )
 from zonefleet.pools.diff import Kind, PoolDiff, PoolsDiff, diff_pools
 from zonefleet.pools.rows import definition_of, new_pool, write_pool
 from zonefleet.pools.schema import PoolDefinition
 from zonefleet.service import catalog
 from zonefleet.service.changes import ZoneChange, current_mname, replace_records, rrset_state
+from zonefleet.service.context import RequestContext
 from zonefleet.storage.database import Database
+from zonefleet.storage.filters import Page, PageRequest, PoolFilter
 from zonefleet.storage.models import (
     DEFAULT_POOL_ID,
     Action,
@@ -51,6 +54,22 @@ class PoolService:
         self.database = database
         self.hints = hints or NoHints()
         self.clock = clock
+
+    def find_pools(
+        self, ctx: RequestContext, criteria: PoolFilter, page: PageRequest
+    ) -> Page[Pool]:
+        """One page of pools for /v2/pools (admin-only, as in Designate)."""
+        ctx.require_admin("find_pools")
+        with self.database.read() as session:
+            return Repositories(session).pools.list(criteria, page)
+
+    def get_pool(self, ctx: RequestContext, pool_id: str) -> Pool:
+        ctx.require_admin("get_pool")
+        with self.database.read() as session:
+            pool = Repositories(session).pools.get(pool_id)
+        if pool is None:
+            raise PoolNotFound()
+        return pool
 
     def list_pools(self) -> list[PoolDefinition]:
         with self.database.read() as session:

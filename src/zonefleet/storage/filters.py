@@ -86,3 +86,10 @@ class BlacklistFilter:
 
     pattern: str | None = None
     description: str | None = None
+
+
+@dataclass(frozen=True)
+class PoolFilter:
+    """Exact values, or patterns where ``*`` matches any run of characters."""
+
+    name: str | None = None

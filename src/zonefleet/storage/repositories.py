@@ -35,6 +35,7 @@ from zonefleet.storage.filters import (
     BlacklistFilter,
     Page,
     PageRequest,
+    PoolFilter,
     RecordsetFilter,
     TldFilter,
     TsigKeyFilter,
@@ -63,7 +64,7 @@ from zonefleet.storage.models import (
     ZoneType,
 )
 
-M = TypeVar("M", Zone, Recordset, TsigKey, Tld, Blacklist)
+M = TypeVar("M", Zone, Recordset, TsigKey, Tld, Blacklist, Pool)
 
 ZONES = Base.metadata.tables["zones"]
 RECORDSETS = Base.metadata.tables["recordsets"]
@@ -465,6 +466,12 @@ class JournalRepository:
 
 
 class PoolRepository:
+    SORT_KEYS: dict[str, Any] = {
+        "created_at": Pool.created_at,
+        "id": Pool.id,
+        "updated_at": func.coalesce(Pool.updated_at, EPOCH),
+        "name": Pool.name,
+    }
     _POOL = select(POOLS).where(POOLS.c.id == bindparam("pool_id"))
     _CHILDREN: tuple[tuple[str, type[Base], Select[Any]], ...] = tuple(
         (key, model, select(table).where(table.c.pool_id == bindparam("pool_id")).order_by(*order))
@@ -518,6 +525,12 @@ class PoolRepository:
             select(POOLS.c.catalog_zone).where(POOLS.c.id == pool_id)
         )
         return str(setting["catalog_zone_fqdn"]) if setting else None
+
+    def list(self, criteria: PoolFilter, page: PageRequest) -> Page[Pool]:
+        statement = select(Pool)
+        if criteria.name is not None:
+            statement = statement.where(_match(Pool.name, criteria.name))
+        return _paged(self.session, Pool, statement, self.SORT_KEYS, page)
 
     def all(self, *, lock: bool = False) -> Sequence[Pool]:
         """Every pool by name; `lock` holds them so two pool updates run one after the other."""
