@@ -557,3 +557,11 @@ def test_dns_quota_set_list_reset_and_limits(openstack: InProcessOpenStack, uniq
     assert (limits["max_zones"], limits["max_recordset_records"]) == (3, 7)
     openstack.run("dns", "quota", "reset", "--project-id", project)
     assert openstack.json("dns", "quota", "list", "--project-id", project)["zones"] == 10
+
+
+def test_zone_abandon(openstack: InProcessOpenStack, unique: str) -> None:
+    project, name = f"abandon-{unique}", f"abandon-{unique}.example.org."
+    zone = openstack.json("zone", "create", name, "--email", "h@example.org", project=project)
+    openstack.run("zone", "abandon", zone["id"], project=project)
+    assert "Could not find Zone" in openstack.fails("zone", "show", zone["id"],
+                                                    project=project).stderr  # fmt: skip

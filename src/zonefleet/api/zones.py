@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from zonefleet.api.deps import Base, Context, JsonBody, Services
@@ -103,6 +103,12 @@ def update_zone(
 def delete_zone(zone_id: uuid.UUID, ctx: Context, svc: Services, base: Base) -> JSONResponse:
     zone = svc.zones.delete_zone(ctx, str(zone_id))
     return JSONResponse(zone_view(zone, base), status_code=202)
+
+
+@router.post("/{zone_id}/tasks/abandon", status_code=204)
+def abandon_zone(zone_id: uuid.UUID, ctx: Context, svc: Services) -> Response:
+    svc.zones.abandon_zone(ctx, str(zone_id))
+    return Response(status_code=204)
 
 
 @router.get("/{zone_id}/nameservers", response_model=NameserverList)

@@ -233,6 +233,24 @@ class ZoneService:
         self._changed(ctx, zone, "dns.zone.delete", catalog_id)
         return zone
 
+    def abandon_zone(self, ctx: RequestContext, zone_id: str) -> None:
+        """Forget the zone in the database only (admin): no target or nameserver is told,
+        so they keep serving what they hold until it expires, as in Designate. A pool's
+        catalog keeps its entry too: dropping it would make catalog consumers drop the zone."""
+        ctx.require_admin("abandon_zone")
+        with self.database.write() as session:
+            repos = Repositories(session)
+            zone = visible_zone(repos, ctx, zone_id, lock=True)
+            refuse_if_catalog(zone)
+            if repos.zones.has_children(zone.id):
+                raise ZoneHasSubZoneError()
+            now = utcnow()
+            zone.deleted, zone.deleted_at, zone.updated_at = zone.id, now, now
+            zone.status, zone.action = Status.DELETED, Action.NONE
+            repos.zones.save(zone, ("deleted", "deleted_at", "updated_at", "status", "action"))
+            repos.zones.forget_propagation(zone.id)
+            api_write(repos, ctx, zone, "zone abandoned", zone.name)
+
     def _changed(
         self, ctx: RequestContext, zone: Zone, event_type: str, catalog_id: str | None = None
     ) -> None:

@@ -60,6 +60,7 @@ from zonefleet.storage.models import (
     TsigKey,
     Zone,
     ZoneEvent,
+    ZoneNameserver,
     ZoneTarget,
     ZoneType,
 )
@@ -246,6 +247,12 @@ class ZoneRepository:
     def has_children(self, zone_id: str) -> bool:
         statement = select(exists().where(Zone.parent_zone_id == zone_id, Zone.deleted == LIVE))
         return bool(self.session.scalar(statement))
+
+    def forget_propagation(self, zone_id: str) -> None:
+        """Drop what the workers keep of the zone's targets and nameservers, so no worker
+        calls a backend or a nameserver for it again."""
+        self.session.execute(delete(ZoneTarget).where(ZoneTarget.zone_id == zone_id))
+        self.session.execute(delete(ZoneNameserver).where(ZoneNameserver.zone_id == zone_id))
 
     def child_names(self, zone_id: str) -> list[str]:
         return list(_core(self.session).scalars(self._CHILD_NAMES, {"zone_id": zone_id}))
