@@ -44,6 +44,8 @@ from zonefleet.storage.models import (
     TsigKey,
     Zone,
     ZoneEvent,
+    ZoneExport,
+    ZoneImport,
     ZoneNameserver,
     ZoneTarget,
 )
@@ -182,6 +184,7 @@ def _empty(database: Database) -> None:
         for model in (
             ZoneEvent, ZoneTarget, ZoneNameserver, JournalEntry, Record, Recordset, Zone, Quota,
             PoolTarget, PoolNameserver, PoolAlsoNotify, TsigKey, ServiceStatus, Tld, Blacklist,
+            ZoneExport, ZoneImport,
         ):  # fmt: skip
             session.execute(delete(model))
         session.execute(delete(PoolNsRecord))

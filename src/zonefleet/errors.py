@@ -242,6 +242,16 @@ class DuplicateBlacklistError(DuplicateError):
     default_message = "Duplicate Blacklist"
 
 
+class ZoneExportNotFound(NotFound):
+    error_type = "zone_export_not_found"
+    default_message = "Could not find ZoneExport"
+
+
+class ZoneImportNotFound(NotFound):
+    error_type = "zone_import_not_found"
+    default_message = "Could not find ZoneImport"
+
+
 class ServiceStatusNotFound(NotFound):
     error_type = "service_status_not_found"
     default_message = "Could not find ServiceStatus"

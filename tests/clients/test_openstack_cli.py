@@ -565,3 +565,24 @@ def test_zone_abandon(openstack: InProcessOpenStack, unique: str) -> None:
     openstack.run("zone", "abandon", zone["id"], project=project)
     assert "Could not find Zone" in openstack.fails("zone", "show", zone["id"],
                                                     project=project).stderr  # fmt: skip
+
+
+# -- exports ------------------------------------------------------------------------------
+
+
+def test_zone_export_create_list_show_showfile_delete(
+    openstack: InProcessOpenStack, unique: str
+) -> None:
+    project, name = f"export-{unique}", f"export-{unique}.example.org."
+    zone = openstack.json("zone", "create", name, "--email", "h@example.org", project=project)
+    openstack.json("recordset", "create", zone["id"], "www", "--type", "A", "--record",
+                   "192.0.2.9", project=project)  # fmt: skip
+    task = openstack.json("zone", "export", "create", zone["id"], project=project)
+    assert (task["status"], task["zone_id"]) == ("COMPLETE", zone["id"])
+    listed = openstack.json("zone", "export", "list", project=project)
+    assert [item["id"] for item in listed] == [task["id"]]
+    assert openstack.json("zone", "export", "show", task["id"], project=project)["id"] == task["id"]
+    zone_file = openstack.json("zone", "export", "showfile", task["id"], project=project)["data"]
+    assert f"www.{name} 3600 IN A 192.0.2.9" in zone_file
+    openstack.run("zone", "export", "delete", task["id"], project=project)
+    assert openstack.json("zone", "export", "list", project=project) == []

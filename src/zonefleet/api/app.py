@@ -10,6 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from zonefleet.api import (
     blacklists,
     errors,
+    exports,
     pools,
     quotas,
     recordsets,
@@ -35,6 +36,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.state.services = services
     errors.install(app)
     app.include_router(versions.router)
+    app.include_router(exports.router)  # before zones: /v2/zones/tasks/… is not a zone
     app.include_router(zones.router)
     app.include_router(recordsets.router)
     app.include_router(service_statuses.router)

@@ -12,6 +12,7 @@ from zonefleet.api.paging import base_uri
 from zonefleet.errors import UnsupportedContentTypeError
 from zonefleet.service.blacklists import BlacklistService
 from zonefleet.service.context import RequestContext
+from zonefleet.service.exports import ExportService
 from zonefleet.service.pools import PoolService
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaService
@@ -39,6 +40,7 @@ class ApiServices:
     blacklists: BlacklistService
     quotas: QuotaService
     pools: PoolService
+    exports: ExportService
 
 
 # The dependencies are coroutines though they never await: FastAPI runs a plain function

@@ -7,6 +7,7 @@ from zonefleet.bus.amqp import AmqpBus
 from zonefleet.bus.local import LocalBus, ZoneHints
 from zonefleet.bus.notifications import OsloNotifier
 from zonefleet.service.blacklists import BlacklistService
+from zonefleet.service.exports import ExportService
 from zonefleet.service.notifications import NoNotifications, Notifier
 from zonefleet.service.pools import PoolService
 from zonefleet.service.propagation import PropagationService
@@ -57,4 +58,5 @@ def api_services(
         blacklists=BlacklistService(db),
         quotas=QuotaService(db, quotas, settings.zones, settings.api),
         pools=PoolService(db, hints),
+        exports=ExportService(db, quotas),
     )

@@ -93,3 +93,13 @@ class PoolFilter:
     """Exact values, or patterns where ``*`` matches any run of characters."""
 
     name: str | None = None
+
+
+@dataclass(frozen=True)
+class ZoneTaskFilter:
+    """Of imports and exports: exact values, or patterns where ``*`` matches any run."""
+
+    project_id: str | None = None  # None: every project
+    status: str | None = None
+    message: str | None = None
+    zone_id: str | None = None

@@ -61,6 +61,14 @@ class Status(enum.StrEnum):
     DELETED = "DELETED"
 
 
+class TaskStatus(enum.StrEnum):
+    """Of zone imports and exports."""
+
+    PENDING = "PENDING"
+    COMPLETE = "COMPLETE"
+    ERROR = "ERROR"
+
+
 class Action(enum.StrEnum):
     CREATE = "CREATE"
     UPDATE = "UPDATE"
@@ -411,6 +419,39 @@ class Blacklist(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     pattern: Mapped[str] = mapped_column(String(255), unique=True)
     description: Mapped[str | None] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
+
+
+class ZoneExport(Base):
+    """An export task: the zone file itself is rendered when it is fetched."""
+
+    __tablename__ = "zone_exports"
+    __table_args__ = (Index("ix_zone_exports_project", "project_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(255))
+    zone_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.PENDING)
+    message: Mapped[str | None] = mapped_column(String(255))
+    location: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
+
+
+class ZoneImport(Base):
+    """An import task: the zone it made once COMPLETE, or why not (ERROR)."""
+
+    __tablename__ = "zone_imports"
+    __table_args__ = (Index("ix_zone_imports_project", "project_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(255))
+    zone_id: Mapped[str | None] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.PENDING)
+    message: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
 

@@ -8,7 +8,7 @@ statement, with no unit-of-work flush, identity map or relationship load behind 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -40,6 +40,7 @@ from zonefleet.storage.filters import (
     TldFilter,
     TsigKeyFilter,
     ZoneFilter,
+    ZoneTaskFilter,
 )
 from zonefleet.storage.models import (
     EPOCH,
@@ -60,12 +61,15 @@ from zonefleet.storage.models import (
     TsigKey,
     Zone,
     ZoneEvent,
+    ZoneExport,
+    ZoneImport,
     ZoneNameserver,
     ZoneTarget,
     ZoneType,
 )
 
-M = TypeVar("M", Zone, Recordset, TsigKey, Tld, Blacklist, Pool)
+M = TypeVar("M", Zone, Recordset, TsigKey, Tld, Blacklist, Pool, ZoneExport, ZoneImport)
+T = TypeVar("T", ZoneExport, ZoneImport)
 
 ZONES = Base.metadata.tables["zones"]
 RECORDSETS = Base.metadata.tables["recordsets"]
@@ -675,6 +679,44 @@ class BlacklistRepository:
 
     def delete(self, blacklist: Blacklist) -> None:
         self.session.delete(blacklist)
+
+
+class ZoneTaskRepository(Generic[T]):
+    """Imports or exports, by the model given."""
+
+    def __init__(self, session: Session, model: type[T]) -> None:
+        self.session = session
+        self.model: type[T] = model
+        self.sort_keys: dict[str, Any] = {
+            "created_at": model.created_at,
+            "id": model.id,
+            "updated_at": func.coalesce(model.updated_at, EPOCH),
+            "status": model.status,
+        }
+
+    def get(self, task_id: str) -> T | None:
+        return self.session.get(self.model, task_id)
+
+    def list(self, criteria: ZoneTaskFilter, page: PageRequest) -> Page[T]:
+        model = self.model
+        statement = select(model)
+        if criteria.project_id is not None:
+            statement = statement.where(model.project_id == criteria.project_id)
+        for column, value in (
+            (model.status, criteria.status),
+            (model.message, criteria.message),
+            (model.zone_id, criteria.zone_id),
+        ):
+            if value is not None:
+                statement = statement.where(_match(column, value))
+        return _paged(self.session, model, statement, self.sort_keys, page)
+
+    def add(self, task: T) -> None:
+        self.session.add(task)
+        self.session.flush()
+
+    def delete(self, task: T) -> None:
+        self.session.delete(task)
 
 
 class QuotaRepository:
