@@ -119,6 +119,9 @@ class ApiSettings(_Section):
     )
     default_limit: int = Field(20, ge=1, description="Page size when a request gives no limit")
     max_limit: int = Field(1000, ge=1, description="Largest page a request may ask for")
+    max_import_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024, description="Largest zone file an import may send (413 above)"
+    )
 
 
 class MdnsSettings(_Section):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -586,3 +587,27 @@ def test_zone_export_create_list_show_showfile_delete(
     assert f"www.{name} 3600 IN A 192.0.2.9" in zone_file
     openstack.run("zone", "export", "delete", task["id"], project=project)
     assert openstack.json("zone", "export", "list", project=project) == []
+
+
+# -- imports ------------------------------------------------------------------------------
+
+
+def test_zone_import_create_list_show_delete(
+    openstack: InProcessOpenStack, unique: str, tmp_path: Path
+) -> None:
+    project, name = f"import-{unique}", f"import-{unique}.example.org."
+    zone_file = tmp_path / "zone.db"
+    zone_file.write_text(
+        f"$ORIGIN {name}\n$TTL 300\n@ IN SOA ns.example.net. hostmaster.{name} 1 2 3 4 5\n"
+        "www IN A 192.0.2.80\n"
+    )
+    task = openstack.json("zone", "import", "create", str(zone_file), project=project)
+    assert task["status"] == "COMPLETE", task
+    shown = openstack.json("zone", "import", "show", task["id"], project=project)
+    assert shown["zone_id"] == task["zone_id"]
+    listed = openstack.json("zone", "import", "list", project=project)
+    assert [item["id"] for item in listed] == [task["id"]]
+    records = openstack.json("recordset", "list", task["zone_id"], "--type", "A", project=project)
+    assert [(r["name"], r["records"]) for r in records] == [(f"www.{name}", "192.0.2.80")]
+    openstack.run("zone", "import", "delete", task["id"], project=project)
+    assert openstack.json("zone", "import", "list", project=project) == []

@@ -11,6 +11,7 @@ from zonefleet.api import (
     blacklists,
     errors,
     exports,
+    imports,
     pools,
     quotas,
     recordsets,
@@ -37,6 +38,7 @@ def create_app(services: ApiServices) -> FastAPI:
     errors.install(app)
     app.include_router(versions.router)
     app.include_router(exports.router)  # before zones: /v2/zones/tasks/… is not a zone
+    app.include_router(imports.router)
     app.include_router(zones.router)
     app.include_router(recordsets.router)
     app.include_router(service_statuses.router)

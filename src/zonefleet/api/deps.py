@@ -13,6 +13,7 @@ from zonefleet.errors import UnsupportedContentTypeError
 from zonefleet.service.blacklists import BlacklistService
 from zonefleet.service.context import RequestContext
 from zonefleet.service.exports import ExportService
+from zonefleet.service.imports import ImportService
 from zonefleet.service.pools import PoolService
 from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaService
@@ -41,6 +42,7 @@ class ApiServices:
     quotas: QuotaService
     pools: PoolService
     exports: ExportService
+    imports: ImportService
 
 
 # The dependencies are coroutines though they never await: FastAPI runs a plain function

@@ -8,6 +8,7 @@ from zonefleet.bus.local import LocalBus, ZoneHints
 from zonefleet.bus.notifications import OsloNotifier
 from zonefleet.service.blacklists import BlacklistService
 from zonefleet.service.exports import ExportService
+from zonefleet.service.imports import ImportService
 from zonefleet.service.notifications import NoNotifications, Notifier
 from zonefleet.service.pools import PoolService
 from zonefleet.service.propagation import PropagationService
@@ -46,10 +47,11 @@ def api_services(
     notifications: Notifier | None = None,
 ) -> ApiServices:
     quotas = QuotaPolicy(settings.quotas)
+    zones = ZoneService(db, settings.zones, quotas, hints, notifications)
     return ApiServices(
         settings=settings.api,
         database=db,
-        zones=ZoneService(db, settings.zones, quotas, hints, notifications),
+        zones=zones,
         recordsets=RecordsetService(db, settings.zones, quotas, hints, notifications),
         propagation=PropagationService(db),
         service_statuses=ServiceStatusService(db, settings.heartbeat),
@@ -59,4 +61,5 @@ def api_services(
         quotas=QuotaService(db, quotas, settings.zones, settings.api),
         pools=PoolService(db, hints),
         exports=ExportService(db, quotas),
+        imports=ImportService(db, zones, settings.zones),
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import dns.name
+import dns.rdatatype
 from sqlalchemy.exc import IntegrityError
 
 from zonefleet.bus.local import NoHints, ZoneHints
@@ -26,6 +27,8 @@ from zonefleet.errors import (
     IllegalChildZoneError,
     IllegalParentZoneError,
     InvalidObjectError,
+    InvalidRecordsetLocationError,
+    InvalidRecordsetNameError,
     InvalidTTLError,
     InvalidZoneNameError,
     PoolNotFound,
@@ -35,7 +38,13 @@ from zonefleet.errors import (
 )
 from zonefleet.service import catalog
 from zonefleet.service.blacklists import check_zone_not_blacklisted
-from zonefleet.service.changes import ZoneChange, managed_recordset, rrset_state, soa_fields
+from zonefleet.service.changes import (
+    ZoneChange,
+    managed_recordset,
+    new_records,
+    rrset_state,
+    soa_fields,
+)
 from zonefleet.service.context import RequestContext
 from zonefleet.service.notifications import (
     NoNotifications,
@@ -55,6 +64,7 @@ from zonefleet.storage.models import (
     Action,
     Pool,
     PoolNsRecord,
+    Recordset,
     Status,
     Zone,
     ZoneType,
@@ -84,6 +94,16 @@ class ZoneCreate:
 
 
 @dataclass(frozen=True)
+class ImportedRecordset:
+    """One RRset of an imported zone file, its records already through the rdata gate."""
+
+    name: dns.name.Name
+    rdtype: dns.rdatatype.RdataType
+    ttl: int
+    records: list[str]
+
+
+@dataclass(frozen=True)
 class ZoneUpdate:
     """Fields a PATCH may change; UNSET means "not given"."""
 
@@ -104,6 +124,36 @@ def visible_zone(
     if zone is None or (not ctx.all_projects and zone.project_id != ctx.project_id):
         raise ZoneNotFound()
     return zone
+
+
+def _check_imported(
+    imported: ImportedRecordset,
+    *,
+    ctx: RequestContext,
+    settings: ZoneSettings,
+    origin: dns.name.Name,
+    children: Sequence[dns.name.Name],
+    types_at: dict[dns.name.Name, set[int]],
+) -> None:
+    text = name_text(imported.name)
+    where = f"{text} {dns.rdatatype.to_text(imported.rdtype)}"
+    if len(text) > settings.max_recordset_name_len:
+        raise InvalidRecordsetNameError(f"{where}: Name too long")
+    if imported.ttl < settings.min_ttl and not ctx.is_admin:
+        raise InvalidTTLError(f"{where}: TTL is below the minimum: {settings.min_ttl}")
+    if imported.rdtype == dns.rdatatype.CNAME:
+        if imported.name == origin:
+            raise InvalidRecordsetLocationError(
+                f"{where}: CNAME recordsets may not be created at the zone apex"
+            )
+        if len(types_at[imported.name]) > 1:
+            raise InvalidRecordsetLocationError(
+                f"{where}: CNAME recordsets may not share a name with any other records"
+            )
+    for child in children:
+        delegation = imported.rdtype == dns.rdatatype.NS and imported.name == child
+        if imported.name.is_subdomain(child) and not delegation:
+            raise InvalidRecordsetLocationError(f"{where}: RecordSet belongs in a child zone")
 
 
 def refuse_if_deleting(zone: Zone) -> None:
@@ -140,7 +190,14 @@ class ZoneService:
         self.clock = clock
         self.rng = rng or random.Random()
 
-    def create_zone(self, ctx: RequestContext, request: ZoneCreate) -> Zone:
+    def create_zone(
+        self,
+        ctx: RequestContext,
+        request: ZoneCreate,
+        *,
+        recordsets: Sequence[ImportedRecordset] = (),
+    ) -> Zone:
+        """The new zone, with `recordsets` (an import's) in the same transaction."""
         ctx.require_write()
         project_id = self._project(ctx)
         name, email, ttl = self._validated_create(request)
@@ -162,6 +219,10 @@ class ZoneService:
                     parent_zone_id=parent.id if parent else None, previous_serial=previous_serial,
                 )  # fmt: skip
                 self._adopt_subzones(repos, zone, below)
+                if recordsets:
+                    self._insert_imported(
+                        ctx, repos, zone, recordsets, below=below, ns_count=len(ns_hosts)
+                    )
                 catalog_id = catalog.add_member(repos, zone, self.clock())
                 api_write(repos, ctx, zone, "zone created", zone.name)
         except IntegrityError:
@@ -440,6 +501,42 @@ class ZoneService:
         repos.recordsets.insert([soa, ns])
         ZoneChange(repos, zone, soa, self.clock()).journal_created([soa, ns])
         return zone
+
+    def _insert_imported(
+        self,
+        ctx: RequestContext,
+        repos: Repositories,
+        zone: Zone,
+        recordsets: Sequence[ImportedRecordset],
+        *,
+        below: Sequence[Zone],
+        ns_count: int,
+    ) -> None:
+        """Every imported RRset checked as an API write would be (name length, TTL, CNAME
+        placement, subzones, quotas), then written in one statement per table."""
+        origin = dns.name.from_text(zone.name)
+        children = [dns.name.from_text(child.name) for child in below]
+        types_at: dict[dns.name.Name, set[int]] = {}
+        for imported in recordsets:
+            types_at.setdefault(imported.name, set()).add(imported.rdtype)
+        for imported in recordsets:
+            _check_imported(imported, ctx=ctx, settings=self.settings, origin=origin,
+                            children=children, types_at=types_at)  # fmt: skip
+        limits = self.quotas.limits(repos, zone.project_id)
+        self.quotas.check(limits, "recordset_records", max(len(r.records) for r in recordsets))
+        self.quotas.check(limits, "zone_recordsets", len(recordsets) + 2)
+        total = sum(len(imported.records) for imported in recordsets)
+        self.quotas.check(limits, "zone_records", total + ns_count + 1)
+        repos.recordsets.insert([
+            Recordset(
+                id=new_id(), zone_id=zone.id, project_id=zone.project_id,
+                name=name_text(imported.name), type=dns.rdatatype.to_text(imported.rdtype),
+                ttl=imported.ttl, description=None, serial=zone.serial, status=Status.PENDING,
+                action=Action.CREATE, managed=False,
+                records=new_records(zone.id, imported.records),
+            )
+            for imported in recordsets
+        ])  # fmt: skip
 
     @staticmethod
     def _adopt_subzones(repos: Repositories, zone: Zone, below: Sequence[Zone]) -> None:

@@ -1,0 +1,188 @@
+"""Zone imports (Designate's /v2/zones/tasks/imports): a master file becomes a zone and its
+recordsets in one transaction, or an ERROR task saying why, with nothing else changed.
+
+The file is read by dnspython's zone reader ($ORIGIN first, as Designate requires; $TTL,
+relative names, multi-string TXT), every record then passes the same rdata gate as an API
+write. The file's SOA gives the zone its email and TTL; the SOA and apex NS themselves are
+made anew from the pool, as for any zone. The task is done when the request answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import dns.exception
+import dns.name
+import dns.rdataclass
+import dns.rdatatype
+import dns.tokenizer
+import dns.zone
+import dns.zonefile
+
+from zonefleet.dns.rdata import InvalidRdataError, canonical_rdata
+from zonefleet.errors import InvalidObjectError, ZonefleetError, ZoneImportNotFound
+from zonefleet.service.context import RequestContext
+from zonefleet.service.zones import ImportedRecordset, ZoneCreate, ZoneService
+from zonefleet.settings import ZoneSettings
+from zonefleet.storage.database import Database
+from zonefleet.storage.filters import Page, PageRequest, ZoneTaskFilter
+from zonefleet.storage.models import TaskStatus, ZoneImport, new_id
+from zonefleet.storage.repositories import ZoneTaskRepository
+
+ORIGIN_REQUIRED = (
+    "The $ORIGIN statement is required and must be the first statement in the zonefile."
+)
+# The first statement and its first argument: blank lines and comments may come before it.
+_FIRST_STATEMENT = re.compile(r"\A(?:[ \t]*(?:;[^\n]*)?\r?\n)*[ \t]*(\S+)[ \t]*([^\s;]*)")
+
+
+class _StrictReader(dns.zonefile.Reader):
+    """dnspython's zone reader, but a record outside the zone is an error, not skipped."""
+
+    def _eat_line(self) -> None:
+        raise ZoneFileError(
+            f"Malformed zonefile: line {self.tok.line_number}: {self.last_name} is outside "
+            f"the zone {self.zone_origin}"
+        )
+
+
+class ZoneFileError(ValueError):
+    """The file cannot become a zone; the message is the task's."""
+
+
+@dataclass(frozen=True)
+class ParsedZone:
+    name: str
+    email: str
+    ttl: int
+    recordsets: list[ImportedRecordset]
+
+
+def parse_zone_file(text: str, supported_types: Sequence[str]) -> ParsedZone:
+    """The zone a master file describes; ZoneFileError naming what is wrong (and the line,
+    where the reader says it)."""
+    first = _FIRST_STATEMENT.match(text)
+    if first is None or first.group(1).upper() != "$ORIGIN" or not first.group(2):
+        raise ZoneFileError(ORIGIN_REQUIRED)
+    _refuse_second_soa(text)
+    try:
+        origin = dns.name.from_text(first.group(2))
+        zone = dns.zone.Zone(origin, relativize=False)
+        with zone.writer(replacement=True) as txn:
+            reader = _StrictReader(dns.tokenizer.Tokenizer(text), dns.rdataclass.IN, txn)
+            reader.read()
+    except dns.exception.SyntaxError as exc:
+        where = str(exc).replace("<string>:", "line ", 1)
+        raise ZoneFileError(f"Malformed zonefile: {where}") from None
+    except (dns.exception.DNSException, ValueError, KeyError) as exc:
+        raise ZoneFileError(f"Malformed zonefile: {exc or type(exc).__name__}") from None
+    soa = zone.get_rdataset(origin, dns.rdatatype.SOA)
+    if soa is None:
+        raise ZoneFileError("An SOA record is required.")
+    recordsets: list[ImportedRecordset] = []
+    for name, node in sorted(zone.nodes.items()):
+        for rdataset in node.rdatasets:
+            rdtype = rdataset.rdtype
+            if rdtype == dns.rdatatype.SOA or (rdtype == dns.rdatatype.NS and name == origin):
+                continue  # made anew from the pool
+            kind = dns.rdatatype.to_text(rdtype)
+            if kind not in supported_types:
+                raise ZoneFileError(f"{name} {kind}: {kind} records are not supported")
+            try:
+                records = sorted(canonical_rdata(rdtype, rdata.to_text(), origin)
+                                 for rdata in rdataset)  # fmt: skip
+            except InvalidRdataError as exc:
+                raise ZoneFileError(f"{name} {kind}: {exc}") from None
+            recordsets.append(ImportedRecordset(name, rdtype, rdataset.ttl, records))
+    return ParsedZone(origin.to_text(), _email(soa[0].rname), soa.ttl, recordsets)
+
+
+def _refuse_second_soa(text: str) -> None:
+    """dnspython keeps only the last of several SOA records; the file must have one."""
+    tokenizer = dns.tokenizer.Tokenizer(text)
+    previous, count = "", 0
+    try:
+        while not (token := tokenizer.get()).is_eof():
+            if token.is_identifier():
+                count += previous.upper() == "IN" and token.value.upper() == "SOA"
+                previous = token.value
+    except dns.exception.SyntaxError:
+        return  # the reader says what is wrong, with its line
+    if count > 1:
+        raise ZoneFileError("Only one SOA record is allowed.")
+
+
+def _email(rname: dns.name.Name) -> str:
+    """hostmaster.example.org. → hostmaster@example.org (the first label is the mailbox)."""
+    labels = [label.decode() for label in rname.labels if label]
+    return f"{labels[0]}@{'.'.join(labels[1:])}" if len(labels) > 1 else labels[0]
+
+
+class ImportService:
+    """Imports are the project's: seen and deleted by it (or by all-projects admins)."""
+
+    def __init__(self, database: Database, zones: ZoneService, settings: ZoneSettings) -> None:
+        self.database = database
+        self.zones = zones
+        self.settings = settings
+
+    def import_zone(
+        self, ctx: RequestContext, text: str, attributes: dict[str, str] | None = None
+    ) -> ZoneImport:
+        """The finished task: COMPLETE with its zone, or ERROR with the reason."""
+        ctx.require_write()
+        task = ZoneImport(id=new_id(), project_id=ctx.project_id or "", zone_id=None)
+        try:
+            parsed = parse_zone_file(text, self.settings.supported_record_types)
+            request = ZoneCreate(name=parsed.name, email=parsed.email, ttl=parsed.ttl,
+                                 attributes=dict(attributes or {}))  # fmt: skip
+            zone = self.zones.create_zone(ctx, request, recordsets=parsed.recordsets)
+        except ZoneFileError as exc:
+            task.status, task.message = TaskStatus.ERROR, str(exc)
+        except ZonefleetError as exc:
+            task.status, task.message = TaskStatus.ERROR, _said(exc)
+        else:
+            task.status, task.zone_id = TaskStatus.COMPLETE, zone.id
+            task.message = f"{zone.name} imported"
+        with self.database.write() as session:
+            ZoneTaskRepository(session, ZoneImport).add(task)
+        return task
+
+    def find_imports(
+        self, ctx: RequestContext, criteria: ZoneTaskFilter, page: PageRequest
+    ) -> Page[ZoneImport]:
+        criteria = replace(criteria, project_id=ctx.visible_project())
+        with self.database.read() as session:
+            return ZoneTaskRepository(session, ZoneImport).list(criteria, page)
+
+    def get_import(self, ctx: RequestContext, import_id: str) -> ZoneImport:
+        with self.database.read() as session:
+            return _visible(ZoneTaskRepository(session, ZoneImport), ctx, import_id)
+
+    def delete_import(self, ctx: RequestContext, import_id: str) -> None:
+        ctx.require_write()
+        with self.database.write() as session:
+            imports = ZoneTaskRepository(session, ZoneImport)
+            imports.delete(_visible(imports, ctx, import_id))
+
+
+def _said(exc: ZonefleetError) -> str:
+    """The error in a task's words: Designate's "Duplicate zone." for a taken name."""
+    if exc.error_type == "duplicate_zone":
+        return "Duplicate zone."
+    if isinstance(exc, InvalidObjectError):
+        return "; ".join(
+            f"{'.'.join(map(str, r.path)) or 'zone'}: {r.message}" for r in exc.reasons
+        )
+    return exc.message or exc.error_type
+
+
+def _visible(
+    tasks: ZoneTaskRepository[ZoneImport], ctx: RequestContext, import_id: str
+) -> ZoneImport:
+    task = tasks.get(import_id)
+    if task is None or (not ctx.all_projects and task.project_id != ctx.project_id):
+        raise ZoneImportNotFound()
+    return task
