@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from bench import cluster, ixfr, propagation
@@ -48,3 +50,14 @@ def test_ixfr_bench_quick_mode_runs_against_real_bind_knot_and_powerdns(
     assert "zone creates" in out
     for kind in ("BIND 9", "Knot", "PowerDNS"):
         assert out.count(kind) >= 3, kind  # the title, the change rows and the zone creates row
+
+
+@pytest.mark.slow
+def test_import_bench_quick_mode_imports_exports_and_reaches_real_bind(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bench_import = importlib.import_module("bench.import")  # `import` is a keyword
+    assert bench_import.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "zone import and export" in out
+    assert "1,005" in out  # every record of the file, and the pool's NS, exported again

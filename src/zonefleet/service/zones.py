@@ -41,7 +41,7 @@ from zonefleet.service.blacklists import check_zone_not_blacklisted
 from zonefleet.service.changes import (
     ZoneChange,
     managed_recordset,
-    new_records,
+    record_hash,
     rrset_state,
     soa_fields,
 )
@@ -64,7 +64,6 @@ from zonefleet.storage.models import (
     Action,
     Pool,
     PoolNsRecord,
-    Recordset,
     Status,
     Zone,
     ZoneType,
@@ -527,16 +526,23 @@ class ZoneService:
         self.quotas.check(limits, "zone_recordsets", len(recordsets) + 2)
         total = sum(len(imported.records) for imported in recordsets)
         self.quotas.check(limits, "zone_records", total + ns_count + 1)
-        repos.recordsets.insert([
-            Recordset(
-                id=new_id(), zone_id=zone.id, project_id=zone.project_id,
-                name=name_text(imported.name), type=dns.rdatatype.to_text(imported.rdtype),
-                ttl=imported.ttl, description=None, serial=zone.serial, status=Status.PENDING,
-                action=Action.CREATE, managed=False,
-                records=new_records(zone.id, imported.records),
-            )
-            for imported in recordsets
-        ])  # fmt: skip
+        now = utcnow()
+        recordset_rows, record_rows = [], []
+        for imported in recordsets:
+            recordset_id = new_id()
+            recordset_rows.append({
+                "id": recordset_id, "zone_id": zone.id, "project_id": zone.project_id,
+                "name": name_text(imported.name), "type": dns.rdatatype.to_text(imported.rdtype),
+                "ttl": imported.ttl, "description": None, "serial": zone.serial,
+                "status": Status.PENDING, "action": Action.CREATE, "managed": False,
+                "version": 1, "created_at": now, "updated_at": None,
+            })  # fmt: skip
+            record_rows += [
+                {"id": new_id(), "recordset_id": recordset_id, "zone_id": zone.id,
+                 "data": data, "hash": record_hash(data), "created_at": now}
+                for data in imported.records
+            ]  # fmt: skip
+        repos.recordsets.insert_rows(recordset_rows, record_rows)
 
     @staticmethod
     def _adopt_subzones(repos: Repositories, zone: Zone, below: Sequence[Zone]) -> None:

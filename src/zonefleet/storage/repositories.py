@@ -373,6 +373,17 @@ class RecordsetRepository:
         if records:
             _core(self.session).execute(insert(RECORDS), records)
 
+    def insert_rows(
+        self, recordsets: Sequence[dict[str, Any]], records: Sequence[dict[str, Any]]
+    ) -> None:
+        """INSERT complete rows (every column given) of new recordsets and their records: a
+        zone import's, too many for objects."""
+        connection = _core(self.session)
+        if recordsets:
+            connection.execute(insert(RECORDSETS), recordsets)
+        if records:
+            connection.execute(insert(RECORDS), records)
+
     def soa(self, zone: Zone) -> Recordset:
         """The zone's SOA recordset with its one record, read by Core (outside the session)."""
         params = {"zone_id": zone.id, "zone_name": zone.name}
