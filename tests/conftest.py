@@ -41,6 +41,7 @@ from zonefleet.storage.models import (
     Recordset,
     ServiceStatus,
     Tld,
+    TransferAccept,
     TsigKey,
     Zone,
     ZoneEvent,
@@ -184,7 +185,7 @@ def _empty(database: Database) -> None:
         for model in (
             ZoneEvent, ZoneTarget, ZoneNameserver, JournalEntry, Record, Recordset, Zone, Quota,
             PoolTarget, PoolNameserver, PoolAlsoNotify, TsigKey, ServiceStatus, Tld, Blacklist,
-            ZoneExport, ZoneImport,
+            ZoneExport, ZoneImport, TransferAccept,
         ):  # fmt: skip
             session.execute(delete(model))
         session.execute(delete(PoolNsRecord))

@@ -252,6 +252,30 @@ class ZoneImportNotFound(NotFound):
     default_message = "Could not find ZoneImport"
 
 
+class ZoneTransferRequestNotFound(NotFound):
+    error_type = "zone_transfer_request_not_found"
+    default_message = "Could not find ZoneTransferRequest"
+
+
+class ZoneTransferAcceptNotFound(NotFound):
+    error_type = "zone_transfer_accept_not_found"
+    default_message = "Could not find ZoneTransferAccept"
+
+
+class DuplicateZoneTransferRequestError(DuplicateError):
+    error_type = "duplicate_zone_transfer_request"
+    default_message = "Duplicate ZoneTransferRequest"
+
+
+class InvalidZoneTransferRequestError(BadRequestError):
+    error_type = "invalid_zone_transfer_request"
+
+
+class InvalidKeyError(ForbiddenError):
+    error_type = "invalid_key"
+    default_message = "Invalid Key"
+
+
 class ServiceStatusNotFound(NotFound):
     error_type = "service_status_not_found"
     default_message = "Could not find ServiceStatus"

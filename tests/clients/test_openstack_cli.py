@@ -611,3 +611,28 @@ def test_zone_import_create_list_show_delete(
     assert [(r["name"], r["records"]) for r in records] == [(f"www.{name}", "192.0.2.80")]
     openstack.run("zone", "import", "delete", task["id"], project=project)
     assert openstack.json("zone", "import", "list", project=project) == []
+
+
+# -- zone transfers -----------------------------------------------------------------------
+
+
+def test_zone_transfer_request_and_accept(openstack: InProcessOpenStack, unique: str) -> None:
+    owner, receiver = f"giver-{unique}", f"taker-{unique}"
+    name = f"transfer-{unique}.example.org."
+    zone = openstack.json("zone", "create", name, "--email", "h@example.org", project=owner)
+    request = openstack.json("zone", "transfer", "request", "create", zone["id"],
+                             "--target-project-id", receiver, "--description", "take it",
+                             project=owner)  # fmt: skip
+    assert (request["target_project_id"], request["status"]) == (receiver, "ACTIVE")
+    listed = openstack.json("zone", "transfer", "request", "list", "--status", "ACTIVE",
+                            project=owner)  # fmt: skip
+    assert [item["id"] for item in listed] == [request["id"]]
+    changed = openstack.json("zone", "transfer", "request", "set", request["id"],
+                             "--description", "please take it", project=owner)  # fmt: skip
+    assert changed["description"] == "please take it"
+    accept = openstack.json("zone", "transfer", "accept", "request", "--transfer-id",
+                            request["id"], "--key", request["key"], project=receiver)  # fmt: skip
+    assert (accept["status"], accept["zone_id"]) == ("COMPLETE", zone["id"])
+    shown = openstack.json("zone", "transfer", "accept", "show", accept["id"], project=receiver)
+    assert shown["project_id"] == receiver
+    assert openstack.json("zone", "show", zone["id"], project=receiver)["project_id"] == receiver

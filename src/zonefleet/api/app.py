@@ -17,6 +17,7 @@ from zonefleet.api import (
     recordsets,
     service_statuses,
     tlds,
+    transfers,
     tsigkeys,
     versions,
     zones,
@@ -39,6 +40,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(versions.router)
     app.include_router(exports.router)  # before zones: /v2/zones/tasks/… is not a zone
     app.include_router(imports.router)
+    app.include_router(transfers.router)
     app.include_router(zones.router)
     app.include_router(recordsets.router)
     app.include_router(service_statuses.router)

@@ -20,6 +20,7 @@ from zonefleet.service.quotas import QuotaService
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
 from zonefleet.service.tlds import TldService
+from zonefleet.service.transfers import TransferService
 from zonefleet.service.tsigkeys import TsigKeyService
 from zonefleet.service.zones import ZoneService
 from zonefleet.settings import ApiSettings
@@ -43,6 +44,7 @@ class ApiServices:
     pools: PoolService
     exports: ExportService
     imports: ImportService
+    transfers: TransferService
 
 
 # The dependencies are coroutines though they never await: FastAPI runs a plain function

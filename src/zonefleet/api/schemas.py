@@ -87,6 +87,20 @@ class BlacklistUpdateBody(_Body):
     description: str | None = Field(None, max_length=160)
 
 
+class TransferRequestBody(_Body):
+    target_project_id: str | None = Field(None, min_length=1, max_length=255)
+    description: str | None = Field(None, max_length=160)
+
+
+class TransferRequestUpdateBody(_Body):
+    description: str | None = Field(None, max_length=160)
+
+
+class TransferAcceptBody(_Body):
+    key: str = Field(min_length=1, max_length=255)
+    zone_transfer_request_id: str = Field(min_length=1, max_length=36)
+
+
 class Links(BaseModel):
     self: str
 

@@ -16,6 +16,7 @@ from zonefleet.service.quotas import QuotaPolicy, QuotaService
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
 from zonefleet.service.tlds import TldService
+from zonefleet.service.transfers import TransferService
 from zonefleet.service.tsigkeys import TsigKeyService
 from zonefleet.service.zones import ZoneService
 from zonefleet.settings import Settings
@@ -62,4 +63,5 @@ def api_services(
         pools=PoolService(db, hints),
         exports=ExportService(db, quotas),
         imports=ImportService(db, zones, settings.zones),
+        transfers=TransferService(db, quotas),
     )

@@ -456,6 +456,43 @@ class ZoneImport(Base):
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
 
 
+class TransferRequest(Base):
+    """An offer to hand a zone to another project (or to whoever holds the key)."""
+
+    __tablename__ = "zone_transfer_requests"
+    __table_args__ = (
+        Index("ix_zone_transfer_requests_project", "project_id", "created_at"),
+        Index("ix_zone_transfer_requests_target", "target_project_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"))
+    zone_name: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(255))
+    target_project_id: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(160))
+    key: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
+
+
+class TransferAccept(Base):
+    """A project taking a zone offered to it."""
+
+    __tablename__ = "zone_transfer_accepts"
+    __table_args__ = (Index("ix_zone_transfer_accepts_project", "project_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    zone_transfer_request_id: Mapped[str] = mapped_column(String(36))
+    zone_id: Mapped[str] = mapped_column(String(36))
+    project_id: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.COMPLETE)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
+
+
 class ServiceStatus(Base):
     """One process's last heartbeat. A row per process start; stale ones are purged."""
 

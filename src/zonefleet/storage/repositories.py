@@ -8,6 +8,7 @@ statement, with no unit-of-work flush, identity map or relationship load behind 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
@@ -58,6 +59,8 @@ from zonefleet.storage.models import (
     Recordset,
     Status,
     Tld,
+    TransferAccept,
+    TransferRequest,
     TsigKey,
     Zone,
     ZoneEvent,
@@ -68,7 +71,10 @@ from zonefleet.storage.models import (
     ZoneType,
 )
 
-M = TypeVar("M", Zone, Recordset, TsigKey, Tld, Blacklist, Pool, ZoneExport, ZoneImport)
+M = TypeVar(
+    "M", Zone, Recordset, TsigKey, Tld, Blacklist, Pool, ZoneExport, ZoneImport,
+    TransferRequest, TransferAccept,
+)  # fmt: skip
 T = TypeVar("T", ZoneExport, ZoneImport)
 
 ZONES = Base.metadata.tables["zones"]
@@ -730,6 +736,79 @@ class ZoneTaskRepository(Generic[T]):
         self.session.delete(task)
 
 
+class TransferRepository:
+    """Zone transfer requests and accepts, and the change of a zone's owner."""
+
+    SORT_KEYS: dict[str, Any] = {
+        "created_at": TransferRequest.created_at,
+        "id": TransferRequest.id,
+        "updated_at": func.coalesce(TransferRequest.updated_at, EPOCH),
+        "status": TransferRequest.status,
+        "zone_name": TransferRequest.zone_name,
+    }
+    ACCEPT_SORT_KEYS: dict[str, Any] = {
+        "created_at": TransferAccept.created_at,
+        "id": TransferAccept.id,
+        "updated_at": func.coalesce(TransferAccept.updated_at, EPOCH),
+        "status": TransferAccept.status,
+    }
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def request(self, request_id: str) -> TransferRequest | None:
+        return self.session.get(TransferRequest, request_id)
+
+    def active_request_for(self, zone_id: str) -> TransferRequest | None:
+        statement = select(TransferRequest).where(
+            TransferRequest.zone_id == zone_id, TransferRequest.status == "ACTIVE"
+        )
+        return self.session.scalars(statement.limit(1)).first()
+
+    def requests(
+        self, project_id: str | None, status: str | None, page: PageRequest
+    ) -> Page[TransferRequest]:
+        """Requests a project made or is offered (every one when `project_id` is None)."""
+        statement = select(TransferRequest)
+        if status is not None:
+            statement = statement.where(_match(TransferRequest.status, status))
+        if project_id is not None:
+            statement = statement.where(
+                or_(
+                    TransferRequest.project_id == project_id,
+                    TransferRequest.target_project_id == project_id,
+                )
+            )
+        return _paged(self.session, TransferRequest, statement, self.SORT_KEYS, page)
+
+    def accept(self, accept_id: str) -> TransferAccept | None:
+        return self.session.get(TransferAccept, accept_id)
+
+    def accepts(self, status: str | None, page: PageRequest) -> Page[TransferAccept]:
+        statement = select(TransferAccept)
+        if status is not None:
+            statement = statement.where(_match(TransferAccept.status, status))
+        return _paged(self.session, TransferAccept, statement, self.ACCEPT_SORT_KEYS, page)
+
+    def add(self, row: TransferRequest | TransferAccept) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def delete(self, row: TransferRequest) -> None:
+        self.session.delete(row)
+
+    def change_owner(self, zone_id: str, project_id: str, now: datetime) -> None:
+        """The zone and every recordset of it now belong to `project_id`."""
+        self.session.execute(
+            update(Zone)
+            .where(Zone.id == zone_id)
+            .values(project_id=project_id, transferred_at=now, updated_at=now)
+        )
+        self.session.execute(
+            update(Recordset).where(Recordset.zone_id == zone_id).values(project_id=project_id)
+        )
+
+
 class QuotaRepository:
     _FOR_PROJECT = select(QUOTAS.c.resource, QUOTAS.c.hard_limit).where(
         QUOTAS.c.project_id == bindparam("project_id")
@@ -781,3 +860,4 @@ class Repositories:
         self.quotas = QuotaRepository(session)
         self.tlds = TldRepository(session)
         self.blacklists = BlacklistRepository(session)
+        self.transfers = TransferRepository(session)
