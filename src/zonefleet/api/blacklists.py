@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from zonefleet.api.deps import Base, Context, JsonBody, Services
 from zonefleet.api.paging import list_body, list_params
-from zonefleet.api.responses import ERROR_RESPONSES
+from zonefleet.api.responses import ERROR_RESPONSES, made
 from zonefleet.api.schemas import (
     BlacklistCreateBody,
     BlacklistUpdateBody,
@@ -65,7 +65,7 @@ def create_blacklist(
     view = blacklist_view(
         svc.blacklists.create_blacklist(ctx, body.pattern, body.description), base
     )
-    return JSONResponse(view, status_code=201, headers={"Location": view["links"]["self"]})
+    return made(view)
 
 
 @router.get("", response_model=BlacklistList)

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from zonefleet.api.deps import Base, Context, Services
 from zonefleet.api.paging import list_body, list_params
-from zonefleet.api.responses import ERROR_RESPONSES
+from zonefleet.api.responses import ERROR_RESPONSES, made
 from zonefleet.api.schemas import ListLinks, ListMetadata
 from zonefleet.api.views import timestamp
 from zonefleet.storage.filters import ZoneTaskFilter
@@ -68,7 +68,7 @@ def export_view(export: ZoneExport, base: str) -> dict[str, Any]:
 @router.post("/v2/zones/{zone_id}/tasks/export", status_code=202, response_model=ExportOut)
 def create_export(zone_id: uuid.UUID, ctx: Context, svc: Services, base: Base) -> JSONResponse:
     view = export_view(svc.exports.create_export(ctx, str(zone_id)), base)
-    return JSONResponse(view, status_code=202, headers={"Location": view["links"]["self"]})
+    return made(view, 202)
 
 
 @router.get(COLLECTION, response_model=ExportList)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from zonefleet.api.deps import Base, Context, Services
 from zonefleet.api.paging import list_body, list_params
-from zonefleet.api.responses import ERROR_RESPONSES
+from zonefleet.api.responses import ERROR_RESPONSES, made
 from zonefleet.api.schemas import ListLinks, ListMetadata
 from zonefleet.api.views import timestamp
 from zonefleet.errors import (
@@ -119,7 +119,7 @@ async def create_import(request: Request, ctx: Context, svc: Services, base: Bas
     # Parsing and writing a large zone takes seconds: off the event loop.
     task = await run_in_threadpool(svc.imports.import_zone, ctx, text, attributes)
     view = import_view(task, base)
-    return JSONResponse(view, status_code=202, headers={"Location": view["links"]["self"]})
+    return made(view, 202)
 
 
 @router.get(COLLECTION, response_model=ImportList)

@@ -19,3 +19,8 @@ def accepted(view: dict[str, Any], *, created: bool = False) -> JSONResponse:
     status_code = 202 if view["status"] == Status.PENDING else 200
     headers = {"Location": str(view["links"]["self"])} if created else None
     return JSONResponse(view, status_code=status_code, headers=headers)
+
+
+def made(view: dict[str, Any], status_code: int = 201) -> JSONResponse:
+    """A new resource (or task) and its Location."""
+    return JSONResponse(view, status_code=status_code, headers={"Location": view["links"]["self"]})

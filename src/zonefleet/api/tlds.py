@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from zonefleet.api.deps import Base, Context, JsonBody, Services
 from zonefleet.api.paging import list_body, list_params
-from zonefleet.api.responses import ERROR_RESPONSES
+from zonefleet.api.responses import ERROR_RESPONSES, made
 from zonefleet.api.schemas import Links, ListLinks, ListMetadata, TldCreateBody, TldUpdateBody
 from zonefleet.api.views import timestamp
 from zonefleet.errors import FieldError, InvalidObjectError
@@ -55,7 +55,7 @@ def tld_view(tld: Tld, base: str) -> dict[str, Any]:
 @router.post("", status_code=201, response_model=TldOut, dependencies=JsonBody)
 def create_tld(body: TldCreateBody, ctx: Context, svc: Services, base: Base) -> JSONResponse:
     view = tld_view(svc.tlds.create_tld(ctx, body.name, body.description), base)
-    return JSONResponse(view, status_code=201, headers={"Location": view["links"]["self"]})
+    return made(view)
 
 
 @router.get("", response_model=TldList)

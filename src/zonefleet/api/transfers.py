@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from zonefleet.api.deps import Base, Context, JsonBody, Services
 from zonefleet.api.paging import list_body, list_params
-from zonefleet.api.responses import ERROR_RESPONSES
+from zonefleet.api.responses import ERROR_RESPONSES, made
 from zonefleet.api.schemas import (
     TransferAcceptBody,
     TransferRequestBody,
@@ -83,7 +83,7 @@ def create_request(
         ctx, str(zone_id), given.target_project_id, given.description
     )
     view = request_view(Seen(request, full=True), base)
-    return JSONResponse(view, status_code=201, headers={"Location": view["links"]["self"]})
+    return made(view)
 
 
 @router.get(REQUESTS)
@@ -141,7 +141,7 @@ def accept(body: TransferAcceptBody, ctx: Context, svc: Services, base: Base) ->
     except ValueError:
         raise ZoneTransferRequestNotFound() from None
     view = accept_view(svc.transfers.accept(ctx, request_id, body.key), base)
-    return JSONResponse(view, status_code=201, headers={"Location": view["links"]["self"]})
+    return made(view)
 
 
 @router.get(ACCEPTS)

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from zonefleet.api.deps import Base, Context, JsonBody, Services
 from zonefleet.api.paging import list_body, list_params
-from zonefleet.api.responses import ERROR_RESPONSES
+from zonefleet.api.responses import ERROR_RESPONSES, made
 from zonefleet.api.schemas import (
     Links,
     ListLinks,
@@ -78,7 +78,7 @@ def create_tsigkey(
         resource_id=body.resource_id,
     )  # fmt: skip
     view = tsigkey_view(key, base)
-    return JSONResponse(view, status_code=201, headers={"Location": view["links"]["self"]})
+    return made(view)
 
 
 @router.get("", response_model=TsigKeyList)
