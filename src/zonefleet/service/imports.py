@@ -22,6 +22,7 @@ import dns.tokenizer
 import dns.zone
 import dns.zonefile
 
+from zonefleet.dns.names import name_text
 from zonefleet.errors import InvalidObjectError, ZonefleetError, ZoneImportNotFound
 from zonefleet.service.context import RequestContext
 from zonefleet.service.zones import ImportedRecordset, ZoneCreate, ZoneService
@@ -94,7 +95,9 @@ def parse_zone_file(text: str, supported_types: Sequence[str]) -> ParsedZone:
                 raise ZoneFileError(f"{name} {kind}: {kind} records are not supported")
             # The reader parsed each record already: its text, names absolute, is canonical.
             records = sorted(rdata.to_text(origin=None, relativize=False) for rdata in rdataset)
-            recordsets.append(ImportedRecordset(name, rdtype, rdataset.ttl, records))
+            recordsets.append(
+                ImportedRecordset(name, rdtype, rdataset.ttl, records, name_text(name), kind)
+            )
     return ParsedZone(origin.to_text(), _email(soa[0].rname), soa.ttl, recordsets)
 
 

@@ -100,6 +100,8 @@ class ImportedRecordset:
     rdtype: dns.rdatatype.RdataType
     ttl: int
     records: list[str]
+    owner: str  # the name as stored (name_text), worked out once
+    kind: str  # the type's mnemonic
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,8 @@ def _check_imported(
     children: Sequence[dns.name.Name],
     types_at: dict[dns.name.Name, set[int]],
 ) -> None:
-    text = name_text(imported.name)
-    where = f"{text} {dns.rdatatype.to_text(imported.rdtype)}"
+    text = imported.owner
+    where = f"{text} {imported.kind}"
     if len(text) > settings.max_recordset_name_len:
         raise InvalidRecordsetNameError(f"{where}: Name too long")
     if imported.ttl < settings.min_ttl and not ctx.is_admin:
@@ -532,7 +534,7 @@ class ZoneService:
             recordset_id = new_id()
             recordset_rows.append({
                 "id": recordset_id, "zone_id": zone.id, "project_id": zone.project_id,
-                "name": name_text(imported.name), "type": dns.rdatatype.to_text(imported.rdtype),
+                "name": imported.owner, "type": imported.kind,
                 "ttl": imported.ttl, "description": None, "serial": zone.serial,
                 "status": Status.PENDING, "action": Action.CREATE, "managed": False,
                 "version": 1, "created_at": now, "updated_at": None,
