@@ -40,6 +40,7 @@ from zonefleet.storage.models import (
     Record,
     Recordset,
     ServiceStatus,
+    SharedZone,
     Tld,
     TransferAccept,
     TsigKey,
@@ -185,7 +186,7 @@ def _empty(database: Database) -> None:
         for model in (
             ZoneEvent, ZoneTarget, ZoneNameserver, JournalEntry, Record, Recordset, Zone, Quota,
             PoolTarget, PoolNameserver, PoolAlsoNotify, TsigKey, ServiceStatus, Tld, Blacklist,
-            ZoneExport, ZoneImport, TransferAccept,
+            ZoneExport, ZoneImport, TransferAccept, SharedZone,
         ):  # fmt: skip
             session.execute(delete(model))
         session.execute(delete(PoolNsRecord))

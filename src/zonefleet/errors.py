@@ -276,6 +276,26 @@ class InvalidKeyError(ForbiddenError):
     default_message = "Invalid Key"
 
 
+class SharedZoneNotFound(NotFound):
+    error_type = "shared_zone_not_found"
+    default_message = "Could not find SharedZone"
+
+
+class DuplicateSharedZoneError(DuplicateError):
+    error_type = "duplicate_shared_zone"
+    default_message = "Duplicate SharedZone"
+
+
+class SharedZoneHasRecordsetsError(BadRequestError):
+    error_type = "shared_zone_has_recordsets"
+    default_message = "The project the zone is shared with still owns recordsets in it"
+
+
+class SharedZoneHasSubZoneError(BadRequestError):
+    error_type = "shared_zone_has_sub_zone"
+    default_message = "The project the zone is shared with still owns a zone below it"
+
+
 class ServiceStatusNotFound(NotFound):
     error_type = "service_status_not_found"
     default_message = "Could not find ServiceStatus"

@@ -636,3 +636,21 @@ def test_zone_transfer_request_and_accept(openstack: InProcessOpenStack, unique:
     shown = openstack.json("zone", "transfer", "accept", "show", accept["id"], project=receiver)
     assert shown["project_id"] == receiver
     assert openstack.json("zone", "show", zone["id"], project=receiver)["project_id"] == receiver
+
+
+# -- shared zones -------------------------------------------------------------------------
+
+
+def test_zone_share_create_list_show_delete(openstack: InProcessOpenStack, unique: str) -> None:
+    owner, guest = f"sharer-{unique}", f"guest-{unique}"
+    zone = openstack.json("zone", "create", f"share-{unique}.example.org.", "--email",
+                          "h@example.org", project=owner)  # fmt: skip
+    share = openstack.json("zone", "share", "create", zone["id"], guest, project=owner)
+    assert (share["zone_id"], share["target_project_id"]) == (zone["id"], guest)
+    listed = openstack.json("zone", "share", "list", zone["id"], project=owner)
+    assert [item["id"] for item in listed] == [share["id"]]
+    shown = openstack.json("zone", "share", "show", zone["id"], share["id"], project=owner)
+    assert shown["target_project_id"] == guest
+    assert openstack.json("zone", "show", zone["id"], project=guest)["id"] == zone["id"]
+    openstack.run("zone", "share", "delete", zone["id"], share["id"], project=owner)
+    assert openstack.json("zone", "share", "list", zone["id"], project=owner) == []

@@ -16,6 +16,7 @@ from zonefleet.api import (
     quotas,
     recordsets,
     service_statuses,
+    shares,
     tlds,
     transfers,
     tsigkeys,
@@ -41,6 +42,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(exports.router)  # before zones: /v2/zones/tasks/… is not a zone
     app.include_router(imports.router)
     app.include_router(transfers.router)
+    app.include_router(shares.router)
     app.include_router(zones.router)
     app.include_router(recordsets.router)
     app.include_router(service_statuses.router)

@@ -36,5 +36,6 @@ async def request_context(request: Request) -> RequestContext:
         sudo_project_id=sudo or None,
         edit_managed=_flag(request, "x-designate-edit-managed-records", "edit_managed_records"),
         hard_delete=_flag(request, "x-designate-hard-delete"),
+        delete_shares=_flag(request, "x-designate-delete-shares"),
         hide_counts=_flag(request, "openstack-dns-hide-counts"),
     )

@@ -19,6 +19,7 @@ from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaService
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
+from zonefleet.service.shares import ShareService
 from zonefleet.service.tlds import TldService
 from zonefleet.service.transfers import TransferService
 from zonefleet.service.tsigkeys import TsigKeyService
@@ -45,6 +46,7 @@ class ApiServices:
     exports: ExportService
     imports: ImportService
     transfers: TransferService
+    shares: ShareService
 
 
 # The dependencies are coroutines though they never await: FastAPI runs a plain function

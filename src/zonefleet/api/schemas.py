@@ -101,6 +101,10 @@ class TransferAcceptBody(_Body):
     zone_transfer_request_id: str = Field(min_length=1, max_length=36)
 
 
+class ShareBody(_Body):
+    target_project_id: str = Field(min_length=1, max_length=255)
+
+
 class Links(BaseModel):
     self: str
 

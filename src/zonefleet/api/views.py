@@ -32,7 +32,7 @@ def zone_view(zone: Zone, base: str) -> dict[str, Any]:
         "created_at": timestamp(zone.created_at),
         "updated_at": timestamp(zone.updated_at),
         "attributes": dict(zone.attributes),
-        "shared": False,
+        "shared": bool(zone.shared),
         "links": {"self": f"{base}v2/zones/{zone.id}"},
     }
 

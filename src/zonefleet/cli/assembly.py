@@ -15,6 +15,7 @@ from zonefleet.service.propagation import PropagationService
 from zonefleet.service.quotas import QuotaPolicy, QuotaService
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
+from zonefleet.service.shares import ShareService
 from zonefleet.service.tlds import TldService
 from zonefleet.service.transfers import TransferService
 from zonefleet.service.tsigkeys import TsigKeyService
@@ -64,4 +65,5 @@ def api_services(
         exports=ExportService(db, quotas),
         imports=ImportService(db, zones, settings.zones),
         transfers=TransferService(db, quotas),
+        shares=ShareService(db),
     )

@@ -27,6 +27,7 @@ class RequestContext:
     original_project_id: str | None = None
     edit_managed: bool = False
     hard_delete: bool = False
+    delete_shares: bool = False
     hide_counts: bool = False
 
     @property
@@ -50,6 +51,7 @@ class RequestContext:
         sudo_project_id: str | None = None,
         edit_managed: bool = False,
         hard_delete: bool = False,
+        delete_shares: bool = False,
         hide_counts: bool = False,
     ) -> RequestContext:
         """A context for these headers; ForbiddenError where Designate's policy is admin-only."""
@@ -71,6 +73,7 @@ class RequestContext:
             original_project_id=project_id if sudo_project_id else None,
             edit_managed=edit_managed,
             hard_delete=hard_delete,
+            delete_shares=delete_shares,
             hide_counts=hide_counts,
         )
 

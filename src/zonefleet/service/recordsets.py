@@ -23,6 +23,7 @@ from zonefleet.errors import (
     DuplicateRecordError,
     DuplicateRecordsetError,
     FieldError,
+    ForbiddenError,
     InvalidObjectError,
     InvalidRecordsetLocationError,
     InvalidRecordsetNameError,
@@ -95,7 +96,7 @@ class RecordsetService:
         ctx.require_write()
         with self.database.write() as session:
             repos = Repositories(session)
-            zone = visible_zone(repos, ctx, zone_id, lock=True)
+            zone = visible_zone(repos, ctx, zone_id, lock=True, shared=True)
             refuse_if_deleting(zone)
             refuse_if_catalog(zone)
             name, rdtype, records = self._validated_create(zone, request)
@@ -106,7 +107,13 @@ class RecordsetService:
             recordsets, records_in_zone = repos.recordsets.counts_in_zone(zone.id)
             self.quotas.check(limits, "zone_recordsets", recordsets + 1)
             self.quotas.check(limits, "zone_records", records_in_zone + len(records))
-            recordset = self._insert(repos, zone=zone, name=name, request=request, records=records)
+            # A project the zone is shared with owns what it adds; everyone else adds the owner's.
+            owner = zone.project_id
+            if not ctx.all_projects and ctx.project_id and ctx.project_id != zone.project_id:
+                owner = ctx.project_id
+            recordset = self._insert(
+                repos, zone=zone, name=name, request=request, records=records, owner=owner
+            )
             api_write(repos, ctx, zone, "recordset created", f"{recordset.name} {recordset.type}")
         self._changed(ctx, recordset, "dns.recordset.create")
         return recordset
@@ -114,7 +121,7 @@ class RecordsetService:
     def get_recordset(self, ctx: RequestContext, zone_id: str, recordset_id: str) -> Recordset:
         with self.database.read() as session:
             repos = Repositories(session)
-            zone = visible_zone(repos, ctx, zone_id)
+            zone = visible_zone(repos, ctx, zone_id, shared=True)
             return self._in_zone(repos, zone, recordset_id)
 
     def find_recordset_zone(self, ctx: RequestContext, recordset_id: str) -> str:
@@ -124,7 +131,7 @@ class RecordsetService:
             recordset = repos.recordsets.get(recordset_id)
             if recordset is None:
                 raise RecordsetNotFound()
-            visible_zone(repos, ctx, recordset.zone_id)
+            visible_zone(repos, ctx, recordset.zone_id, shared=True)
             return recordset.zone_id
 
     def list_recordsets(
@@ -134,7 +141,7 @@ class RecordsetService:
         with self.database.read() as session:
             repos = Repositories(session)
             if zone_id is not None:
-                visible_zone(repos, ctx, zone_id)
+                visible_zone(repos, ctx, zone_id, shared=True)
             criteria = replace(
                 criteria,
                 zone_id=zone_id,
@@ -149,10 +156,11 @@ class RecordsetService:
         ctx.require_write()
         with self.database.write() as session:
             repos = Repositories(session)
-            zone = visible_zone(repos, ctx, zone_id, lock=True)
+            zone = visible_zone(repos, ctx, zone_id, lock=True, shared=True)
             refuse_if_deleting(zone)
             refuse_if_catalog(zone)
             recordset = self._in_zone(repos, zone, recordset_id)
+            _refuse_if_not_owner(ctx, zone, recordset)
             self._check_updatable(ctx, zone, recordset)
             records = self._validated_update(zone, recordset, request)
             if request.ttl is not UNSET:
@@ -175,10 +183,11 @@ class RecordsetService:
         ctx.require_write()
         with self.database.write() as session:
             repos = Repositories(session)
-            zone = visible_zone(repos, ctx, zone_id, lock=True)
+            zone = visible_zone(repos, ctx, zone_id, lock=True, shared=True)
             refuse_if_deleting(zone)
             refuse_if_catalog(zone)
             recordset = self._in_zone(repos, zone, recordset_id)
+            _refuse_if_not_owner(ctx, zone, recordset)
             self._check_deletable(ctx, zone, recordset)
             change = self._zone_change(repos, zone)
             change.record(rrset_state(zone, recordset), None)
@@ -377,10 +386,11 @@ class RecordsetService:
         name: dns.name.Name,
         request: RecordsetCreate,
         records: list[str],
+        owner: str,
     ) -> Recordset:
         change = self._zone_change(repos, zone)
         recordset = Recordset(
-            zone_id=zone.id, project_id=zone.project_id, name=name_text(name), type=request.type,
+            zone_id=zone.id, project_id=owner, name=name_text(name), type=request.type,
             id=new_id(), ttl=request.ttl, description=request.description, serial=change.serial,
             status=Status.PENDING, action=Action.CREATE, managed=False,
             records=new_records(zone.id, records),
@@ -418,3 +428,11 @@ class RecordsetService:
         recordset.action = Action.UPDATE
         recordset.status = Status.PENDING
         return True
+
+
+def _refuse_if_not_owner(ctx: RequestContext, zone: Zone, recordset: Recordset) -> None:
+    """In a shared zone, a project the zone is shared with changes only its own recordsets."""
+    if ctx.all_projects or zone.project_id == ctx.project_id:
+        return
+    if recordset.project_id != ctx.project_id:
+        raise ForbiddenError("Only the zone's owner or the recordset's project may change it")

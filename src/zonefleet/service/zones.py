@@ -75,6 +75,14 @@ from zonefleet.storage.repositories import Repositories
 MAX_TTL = 2147483647
 
 
+class ZoneIsSharedError(BadRequestError):
+    error_type = "zone_is_shared"
+    default_message = (
+        "This zone is shared with other projects: unshare it first, or delete with the "
+        "X-Designate-Delete-Shares header"
+    )
+
+
 class NoServersConfiguredError(ZonefleetError):
     code = 500
     error_type = "no_servers_configured"
@@ -114,17 +122,27 @@ class ZoneUpdate:
 
 
 def visible_zone(
-    repos: Repositories, ctx: RequestContext, zone_id: str, *, lock: bool = False
+    repos: Repositories,
+    ctx: RequestContext,
+    zone_id: str,
+    *,
+    lock: bool = False,
+    shared: bool = False,
 ) -> Zone:
     """The zone if the caller may see it; ZoneNotFound otherwise (never a leak of existence).
+    With `shared`, a project the zone is shared with sees it too.
 
     With `lock` its row is locked for the transaction and the zone is a snapshot whose
     changes the caller writes with `repos.zones.save`.
     """
     zone = repos.zones.lock(zone_id) if lock else repos.zones.get(zone_id)
-    if zone is None or (not ctx.all_projects and zone.project_id != ctx.project_id):
+    if zone is None:
         raise ZoneNotFound()
-    return zone
+    if ctx.all_projects or zone.project_id == ctx.project_id:
+        return zone
+    if shared and zone.shared and repos.shares.shared_with(zone.id, ctx.project_id or ""):
+        return zone
+    raise ZoneNotFound()
 
 
 def _check_imported(
@@ -233,7 +251,7 @@ class ZoneService:
 
     def get_zone(self, ctx: RequestContext, zone_id: str) -> Zone:
         with self.database.read() as session:
-            return visible_zone(Repositories(session), ctx, zone_id)
+            return visible_zone(Repositories(session), ctx, zone_id, shared=True)
 
     def list_zones(
         self, ctx: RequestContext, criteria: ZoneFilter, page: PageRequest
@@ -285,6 +303,11 @@ class ZoneService:
             refuse_if_catalog(zone)
             if repos.zones.has_children(zone.id):
                 raise ZoneHasSubZoneError()
+            if zone.shared:
+                if not ctx.delete_shares:
+                    raise ZoneIsSharedError()
+                repos.shares.delete_for_zone(zone.id)
+                repos.zones.set_shared(zone.id, False)
             zone.action = Action.DELETE
             zone.status = Status.PENDING
             zone.version += 1

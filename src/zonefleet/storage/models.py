@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -259,6 +260,7 @@ class Zone(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp)
     transferred_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     deleted: Mapped[str] = mapped_column(String(36), default=LIVE)
     deleted_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
@@ -489,6 +491,23 @@ class TransferAccept(Base):
     project_id: Mapped[str] = mapped_column(String(255))
     key: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default=TaskStatus.COMPLETE)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
+
+
+class SharedZone(Base):
+    """A zone shared with another project: it may see the zone and add recordsets to it."""
+
+    __tablename__ = "shared_zones"
+    __table_args__ = (
+        UniqueConstraint("zone_id", "target_project_id"),
+        Index("ix_shared_zones_target", "target_project_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    zone_id: Mapped[str] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(String(255))
+    target_project_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
 

@@ -57,6 +57,7 @@ from zonefleet.storage.models import (
     Quota,
     Record,
     Recordset,
+    SharedZone,
     Status,
     Tld,
     TransferAccept,
@@ -73,7 +74,7 @@ from zonefleet.storage.models import (
 
 M = TypeVar(
     "M", Zone, Recordset, TsigKey, Tld, Blacklist, Pool, ZoneExport, ZoneImport,
-    TransferRequest, TransferAccept,
+    TransferRequest, TransferAccept, SharedZone,
 )  # fmt: skip
 T = TypeVar("T", ZoneExport, ZoneImport)
 
@@ -258,6 +259,18 @@ class ZoneRepository:
         statement = select(exists().where(Zone.parent_zone_id == zone_id, Zone.deleted == LIVE))
         return bool(self.session.scalar(statement))
 
+    def has_children_of(self, zone_id: str, project_id: str) -> bool:
+        """Whether a live subzone of the zone belongs to `project_id`."""
+        statement = select(
+            exists().where(
+                Zone.parent_zone_id == zone_id, Zone.deleted == LIVE, Zone.project_id == project_id
+            )
+        )
+        return bool(self.session.scalar(statement))
+
+    def set_shared(self, zone_id: str, shared: bool) -> None:
+        self.session.execute(update(Zone).where(Zone.id == zone_id).values(shared=shared))
+
     def forget_propagation(self, zone_id: str) -> None:
         """Drop what the workers keep of the zone's targets and nameservers, so no worker
         calls a backend or a nameserver for it again."""
@@ -308,9 +321,15 @@ class ZoneRepository:
         return _core(self.session).scalar(statement) or 0
 
     def list(self, criteria: ZoneFilter, page: PageRequest) -> Page[Zone]:
+        """Live zones; a project's own and those shared with it."""
         statement = select(Zone).where(Zone.deleted == LIVE)
         if criteria.project_id is not None:
-            statement = statement.where(Zone.project_id == criteria.project_id)
+            shared = select(SharedZone.zone_id).where(
+                SharedZone.target_project_id == criteria.project_id
+            )
+            statement = statement.where(
+                or_(Zone.project_id == criteria.project_id, Zone.id.in_(shared))
+            )
         for column, value in (
             (Zone.name, criteria.name),
             (Zone.type, criteria.type),
@@ -436,6 +455,13 @@ class RecordsetRepository:
     def inheriting_ttl(self, zone_id: str) -> Sequence[Recordset]:
         statement = select(Recordset).where(Recordset.zone_id == zone_id, Recordset.ttl.is_(None))
         return self.session.scalars(statement).all()
+
+    def owned_in_zone(self, zone_id: str, project_id: str) -> int:
+        """How many of the zone's recordsets `project_id` created (in a zone shared with it)."""
+        statement = select(func.count()).where(
+            Recordset.zone_id == zone_id, Recordset.project_id == project_id
+        )
+        return self.session.scalar(statement) or 0
 
     def counts_in_zone(self, zone_id: str) -> tuple[int, int]:
         """(recordsets, records) in the zone, in one round trip."""
@@ -809,6 +835,52 @@ class TransferRepository:
         )
 
 
+class SharedZoneRepository:
+    SORT_KEYS: dict[str, Any] = {
+        "created_at": SharedZone.created_at,
+        "id": SharedZone.id,
+        "updated_at": func.coalesce(SharedZone.updated_at, EPOCH),
+        "target_project_id": SharedZone.target_project_id,
+    }
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, share_id: str) -> SharedZone | None:
+        return self.session.get(SharedZone, share_id)
+
+    def shared_with(self, zone_id: str, project_id: str) -> bool:
+        statement = select(
+            exists().where(
+                SharedZone.zone_id == zone_id, SharedZone.target_project_id == project_id
+            )
+        )
+        return bool(self.session.scalar(statement))
+
+    def for_zone(
+        self, zone_id: str, target_project_id: str | None, page: PageRequest
+    ) -> Page[SharedZone]:
+        statement = select(SharedZone).where(SharedZone.zone_id == zone_id)
+        if target_project_id is not None:
+            statement = statement.where(_match(SharedZone.target_project_id, target_project_id))
+        return _paged(self.session, SharedZone, statement, self.SORT_KEYS, page)
+
+    def count(self, zone_id: str) -> int:
+        statement = select(func.count()).where(SharedZone.zone_id == zone_id)
+        return self.session.scalar(statement) or 0
+
+    def add(self, share: SharedZone) -> None:
+        self.session.add(share)
+        self.session.flush()
+
+    def delete(self, share: SharedZone) -> None:
+        self.session.delete(share)
+        self.session.flush()
+
+    def delete_for_zone(self, zone_id: str) -> None:
+        self.session.execute(delete(SharedZone).where(SharedZone.zone_id == zone_id))
+
+
 class QuotaRepository:
     _FOR_PROJECT = select(QUOTAS.c.resource, QUOTAS.c.hard_limit).where(
         QUOTAS.c.project_id == bindparam("project_id")
@@ -861,3 +933,4 @@ class Repositories:
         self.tlds = TldRepository(session)
         self.blacklists = BlacklistRepository(session)
         self.transfers = TransferRepository(session)
+        self.shares = SharedZoneRepository(session)
