@@ -105,6 +105,12 @@ def delete_zone(zone_id: uuid.UUID, ctx: Context, svc: Services, base: Base) -> 
     return JSONResponse(zone_view(zone, base), status_code=202)
 
 
+@router.post("/{zone_id}/tasks/xfr", status_code=202)
+def transfer_now(zone_id: uuid.UUID, ctx: Context, svc: Services) -> Response:
+    svc.zones.transfer_now(ctx, str(zone_id))
+    return Response(status_code=202)
+
+
 @router.post("/{zone_id}/tasks/abandon", status_code=204)
 def abandon_zone(zone_id: uuid.UUID, ctx: Context, svc: Services) -> Response:
     svc.zones.abandon_zone(ctx, str(zone_id))

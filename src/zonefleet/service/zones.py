@@ -318,6 +318,15 @@ class ZoneService:
         self._changed(ctx, zone, "dns.zone.delete", catalog_id)
         return zone
 
+    def transfer_now(self, ctx: RequestContext, zone_id: str) -> None:
+        """Designate's `xfr` task: pull a SECONDARY zone from its masters at once. Zonefleet
+        serves PRIMARY zones only, so every zone gets Designate's refusal."""
+        ctx.require_write()
+        with self.database.read() as session:
+            zone = visible_zone(Repositories(session), ctx, zone_id)
+        if zone.type != ZoneType.SECONDARY:
+            raise BadRequestError("Can't XFR a non Secondary zone.")
+
     def abandon_zone(self, ctx: RequestContext, zone_id: str) -> None:
         """Forget the zone in the database only (admin): no target or nameserver is told,
         so they keep serving what they hold until it expires, as in Designate. A pool's

@@ -1,5 +1,6 @@
 """POST /v2/zones/{id}/tasks/abandon: an admin forgets a zone in the database only; no worker
-touches a backend or a nameserver for it afterwards."""
+touches a backend or a nameserver for it afterwards. And tasks/xfr, refused for the PRIMARY
+zones Zonefleet serves, in Designate's words."""
 
 from __future__ import annotations
 
@@ -54,3 +55,13 @@ def test_a_zone_with_subzones_is_not_abandoned(client: TestClient) -> None:
     response = client.post(f"/v2/zones/{parent['id']}/tasks/abandon", headers=ADMIN)
     assert_error(response, 400, "zone_has_sub_zone")
     assert client.get(f"/v2/zones/{parent['id']}", headers=MEMBER).status_code == 200
+
+
+def test_xfr_is_refused_for_a_primary_zone(client: TestClient) -> None:
+    zone = create_zone(client, "primary.example.")
+    refused = assert_error(client.post(f"/v2/zones/{zone['id']}/tasks/xfr", headers=MEMBER),
+                           400, "bad_request")  # fmt: skip
+    assert refused["message"] == "Can't XFR a non Secondary zone."
+    other = {"X-Auth-Project-ID": "p2", "X-Roles": "member"}
+    assert_error(client.post(f"/v2/zones/{zone['id']}/tasks/xfr", headers=other), 404,
+                 "zone_not_found")  # fmt: skip
