@@ -327,9 +327,11 @@ class ZoneRepository:
             shared = select(SharedZone.zone_id).where(
                 SharedZone.target_project_id == criteria.project_id
             )
-            statement = statement.where(
-                or_(Zone.project_id == criteria.project_id, Zone.id.in_(shared))
-            )
+            own = Zone.project_id == criteria.project_id
+            # Most projects have no zone shared with them: their list keeps the index on
+            # (project_id, deleted, created_at, id) instead of an OR the planner cannot use.
+            has_shared = self.session.scalar(select(exists(shared)))
+            statement = statement.where(or_(own, Zone.id.in_(shared)) if has_shared else own)
         for column, value in (
             (Zone.name, criteria.name),
             (Zone.type, criteria.type),
