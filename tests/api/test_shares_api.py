@@ -105,3 +105,13 @@ def test_shares_are_listed_refused_twice_and_block_a_plain_delete(client: TestCl
     deleted = client.delete(path, headers=OWNER | {"X-Designate-Delete-Shares": "true"})
     assert deleted.status_code == 202, deleted.text
     assert_error(client.get(path, headers=GUEST), 404, "zone_not_found")
+
+
+def test_a_shared_zone_is_not_transferred(client: TestClient) -> None:
+    zone = make_zone(client)
+    path = f"/v2/zones/{zone['id']}"
+    client.post(f"{path}/shares", json={"target_project_id": "p2"}, headers=OWNER)
+    refused = client.post(f"{path}/tasks/transfer_requests", json={"target_project_id": "p3"},
+                          headers=OWNER)  # fmt: skip
+    assert_error(refused, 400, "bad_request")
+    assert "unshare it first" in refused.json()["message"]

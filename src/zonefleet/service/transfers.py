@@ -26,7 +26,14 @@ from zonefleet.service.timeline import api_write
 from zonefleet.service.zones import refuse_if_catalog, refuse_if_deleting, visible_zone
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest
-from zonefleet.storage.models import TaskStatus, TransferAccept, TransferRequest, new_id, utcnow
+from zonefleet.storage.models import (
+    TaskStatus,
+    TransferAccept,
+    TransferRequest,
+    Zone,
+    new_id,
+    utcnow,
+)
 from zonefleet.storage.repositories import Repositories
 
 ACTIVE, COMPLETE = "ACTIVE", "COMPLETE"
@@ -66,6 +73,7 @@ class TransferService:
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             refuse_if_deleting(zone)
             refuse_if_catalog(zone)
+            _refuse_if_shared(zone)
             if target_project_id == zone.project_id:
                 raise BadRequestError("A zone cannot be transferred to the project owning it")
             if repos.transfers.active_request_for(zone.id) is not None:
@@ -130,6 +138,7 @@ class TransferService:
             if zone is None:
                 raise ZoneTransferRequestNotFound()
             refuse_if_deleting(zone)
+            _refuse_if_shared(zone)
             limits = self.quotas.limits(repos, project_id)
             if self.quotas.limited(limits, "zones"):
                 self.quotas.check(limits, "zones", repos.zones.count_for_project(project_id) + 1)
@@ -157,6 +166,12 @@ class TransferService:
         if accept is None or (not ctx.all_projects and accept.project_id != ctx.project_id):
             raise ZoneTransferAcceptNotFound()
         return accept
+
+
+def _refuse_if_shared(zone: Zone) -> None:
+    """A shared zone's guests hold recordsets in it: its owner unshares it before handing it on."""
+    if zone.shared:
+        raise BadRequestError("A shared zone cannot be transferred: unshare it first")
 
 
 def _seen(repos: Repositories, ctx: RequestContext, request_id: str) -> Seen:
