@@ -8,8 +8,12 @@ set -euo pipefail
 
 add_loopback_addresses() {
   [ "$(id -u)" = 0 ] && command -v ip >/dev/null || return 0
+  # Read once, not piped into `grep -q`: under pipefail, grep leaving early can fail `ip`
+  # with SIGPIPE, and the address, already there, would be added again (an error).
+  local current
+  current=$(ip -4 addr show dev lo)
   for address in 127.0.0.2 127.0.0.3; do
-    ip -4 addr show dev lo | grep -q "inet $address/" || ip addr add "$address/32" dev lo
+    [[ "$current" == *"inet $address/"* ]] || ip addr add "$address/32" dev lo
   done
 }
 trap add_loopback_addresses EXIT
