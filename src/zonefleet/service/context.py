@@ -86,6 +86,11 @@ class RequestContext:
         if not self.is_admin:
             raise ForbiddenError(f"Policy doesn't allow {action} to be performed.")
 
+    def sees(self, project_id: str | None) -> bool:
+        """Whether what `project_id` owns is the caller's to see: its own, or every
+        project's with all-projects."""
+        return self.all_projects or project_id == self.project_id
+
     def visible_project(self) -> str | None:
         """The project a query is limited to; None when the caller sees every project."""
         return None if self.all_projects else self.project_id

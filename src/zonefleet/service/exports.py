@@ -10,6 +10,7 @@ from zonefleet.errors import ZoneExportNotFound
 from zonefleet.mdns.store import ZoneStore
 from zonefleet.service.context import RequestContext
 from zonefleet.service.quotas import QuotaPolicy
+from zonefleet.service.tasks import visible_task
 from zonefleet.service.zones import visible_zone
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, ZoneTaskFilter
@@ -57,30 +58,25 @@ class ExportService:
 
     def get_export(self, ctx: RequestContext, export_id: str) -> ZoneExport:
         with self.database.read() as session:
-            return _visible(ZoneTaskRepository(session, ZoneExport), ctx, export_id)
+            return visible_task(
+                ZoneTaskRepository(session, ZoneExport), ctx, export_id, ZoneExportNotFound
+            )
 
     def delete_export(self, ctx: RequestContext, export_id: str) -> None:
         ctx.require_write()
         with self.database.write() as session:
             exports = ZoneTaskRepository(session, ZoneExport)
-            exports.delete(_visible(exports, ctx, export_id))
+            exports.delete(visible_task(exports, ctx, export_id, ZoneExportNotFound))
 
     def zone_file(self, ctx: RequestContext, export_id: str) -> str:
         """The export's zone in master-file form: $ORIGIN, $TTL, then every RRset as mdns
         serves it, SOA first, all names absolute."""
         with self.database.read() as session:
             repos = Repositories(session)
-            export = _visible(ZoneTaskRepository(session, ZoneExport), ctx, export_id)
+            export = visible_task(
+                ZoneTaskRepository(session, ZoneExport), ctx, export_id, ZoneExportNotFound
+            )
             zone: Zone = visible_zone(repos, ctx, export.zone_id)
         lines = [f"$ORIGIN {zone.name}", f"$TTL {zone.ttl}"]
         lines += [rrset.to_text() for rrset in ZoneStore(self.database).transfer(zone.id)]
         return "\n".join(lines) + "\n"
-
-
-def _visible(
-    tasks: ZoneTaskRepository[ZoneExport], ctx: RequestContext, export_id: str
-) -> ZoneExport:
-    export = tasks.get(export_id)
-    if export is None or (not ctx.all_projects and export.project_id != ctx.project_id):
-        raise ZoneExportNotFound()
-    return export

@@ -25,6 +25,7 @@ import dns.zonefile
 from zonefleet.dns.names import name_text
 from zonefleet.errors import InvalidObjectError, ZonefleetError, ZoneImportNotFound
 from zonefleet.service.context import RequestContext
+from zonefleet.service.tasks import visible_task
 from zonefleet.service.zones import ImportedRecordset, ZoneCreate, ZoneService
 from zonefleet.settings import ZoneSettings
 from zonefleet.storage.database import Database
@@ -152,13 +153,15 @@ class ImportService:
 
     def get_import(self, ctx: RequestContext, import_id: str) -> ZoneImport:
         with self.database.read() as session:
-            return _visible(ZoneTaskRepository(session, ZoneImport), ctx, import_id)
+            return visible_task(
+                ZoneTaskRepository(session, ZoneImport), ctx, import_id, ZoneImportNotFound
+            )
 
     def delete_import(self, ctx: RequestContext, import_id: str) -> None:
         ctx.require_write()
         with self.database.write() as session:
             imports = ZoneTaskRepository(session, ZoneImport)
-            imports.delete(_visible(imports, ctx, import_id))
+            imports.delete(visible_task(imports, ctx, import_id, ZoneImportNotFound))
 
 
 def _said(exc: ZonefleetError) -> str:
@@ -170,12 +173,3 @@ def _said(exc: ZonefleetError) -> str:
             f"{'.'.join(map(str, r.path)) or 'zone'}: {r.message}" for r in exc.reasons
         )
     return exc.message or exc.error_type
-
-
-def _visible(
-    tasks: ZoneTaskRepository[ZoneImport], ctx: RequestContext, import_id: str
-) -> ZoneImport:
-    task = tasks.get(import_id)
-    if task is None or (not ctx.all_projects and task.project_id != ctx.project_id):
-        raise ZoneImportNotFound()
-    return task

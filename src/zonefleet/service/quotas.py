@@ -4,6 +4,8 @@ set and reset by admins; the limits a caller's own project runs under."""
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from zonefleet.errors import FieldError, ForbiddenError, InvalidObjectError, OverQuotaError
 from zonefleet.service.context import RequestContext
 from zonefleet.settings import ApiSettings, QuotaSettings, ZoneSettings
@@ -74,15 +76,12 @@ class QuotaService:
             for resource in values
             if resource not in RESOURCES
         ]
+        checked = {resource: value for resource, value in values.items()
+                   if resource in RESOURCES and _quota_value(value)}  # fmt: skip
         reasons += [
             FieldError((resource,), f"{value!r} is not an integer from -1 to {MAX_LIMIT}", "type")
             for resource, value in values.items()
-            if resource in RESOURCES
-            and (
-                not isinstance(value, int)
-                or isinstance(value, bool)
-                or not -1 <= value <= MAX_LIMIT
-            )
+            if resource in RESOURCES and resource not in checked
         ]
         if not values:
             reasons.append(FieldError((), "no quota to set", "minProperties"))
@@ -90,9 +89,8 @@ class QuotaService:
             raise InvalidObjectError(reasons)
         with self.database.write() as session:
             repos = Repositories(session)
-            for resource, value in values.items():
-                assert isinstance(value, int)
-                repos.quotas.set(project_id, resource, value)
+            for resource, limit in checked.items():
+                repos.quotas.set(project_id, resource, limit)
             return self.policy.limits(repos, project_id)
 
     def reset_quotas(self, ctx: RequestContext, project_id: str) -> None:
@@ -115,3 +113,8 @@ class QuotaService:
             "max_zones": quotas["zones"],
             "min_ttl": self.zone_settings.min_ttl,
         }
+
+
+def _quota_value(value: object) -> TypeGuard[int]:
+    """An integer from -1 (no limit) to the largest Designate takes; not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool) and -1 <= value <= MAX_LIMIT

@@ -109,7 +109,7 @@ class RecordsetService:
             self.quotas.check(limits, "zone_records", records_in_zone + len(records))
             # A project the zone is shared with owns what it adds; everyone else adds the owner's.
             owner = zone.project_id
-            if not ctx.all_projects and ctx.project_id and ctx.project_id != zone.project_id:
+            if ctx.project_id and not ctx.sees(zone.project_id):
                 owner = ctx.project_id
             recordset = self._insert(
                 repos, zone=zone, name=name, request=request, records=records, owner=owner
@@ -432,7 +432,7 @@ class RecordsetService:
 
 def _refuse_if_not_owner(ctx: RequestContext, zone: Zone, recordset: Recordset) -> None:
     """In a shared zone, a project the zone is shared with changes only its own recordsets."""
-    if ctx.all_projects or zone.project_id == ctx.project_id:
+    if ctx.sees(zone.project_id):
         return
     if recordset.project_id != ctx.project_id:
         raise ForbiddenError("Only the zone's owner or the recordset's project may change it")

@@ -88,4 +88,4 @@ class ShareService:
 
 
 def _owns(ctx: RequestContext, zone: Zone) -> bool:
-    return ctx.all_projects or zone.project_id == ctx.project_id
+    return ctx.sees(zone.project_id)

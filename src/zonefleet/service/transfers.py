@@ -163,7 +163,7 @@ class TransferService:
     def get_accept(self, ctx: RequestContext, accept_id: str) -> TransferAccept:
         with self.database.read() as session:
             accept = Repositories(session).transfers.accept(accept_id)
-        if accept is None or (not ctx.all_projects and accept.project_id != ctx.project_id):
+        if accept is None or not ctx.sees(accept.project_id):
             raise ZoneTransferAcceptNotFound()
         return accept
 
@@ -179,7 +179,7 @@ def _seen(repos: Repositories, ctx: RequestContext, request_id: str) -> Seen:
     request = repos.transfers.request(request_id)
     if request is None:
         raise ZoneTransferRequestNotFound()
-    if ctx.all_projects or request.project_id == ctx.project_id:
+    if ctx.sees(request.project_id):
         return Seen(request, full=True)
     if request.target_project_id in (None, ctx.project_id):
         return Seen(request, full=False)

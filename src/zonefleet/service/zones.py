@@ -138,7 +138,7 @@ def visible_zone(
     zone = repos.zones.lock(zone_id) if lock else repos.zones.get(zone_id)
     if zone is None:
         raise ZoneNotFound()
-    if ctx.all_projects or zone.project_id == ctx.project_id:
+    if ctx.sees(zone.project_id):
         return zone
     if shared and zone.shared and repos.shares.shared_with(zone.id, ctx.project_id or ""):
         return zone
