@@ -289,6 +289,20 @@ class JournalSettings(_Section):
     prune_batch: int = Field(500, ge=1, description="Zones whose journal is pruned per run at most")
 
 
+class TimelineSettings(_Section):
+    retention: float = Field(
+        1209600.0,
+        gt=0,
+        description="Seconds a step of a zone's timeline is kept (also past the zone's purge)",
+    )
+    prune_interval: float = Field(
+        3600.0, gt=0, description="Seconds between prunes of the zones' timelines"
+    )
+    prune_batch: int = Field(
+        50000, ge=1, description="Timeline steps deleted per prune at most (in pages of 1000)"
+    )
+
+
 class HeartbeatSettings(_Section):
     interval: float = Field(10.0, gt=0, description="Seconds between a process's heartbeats")
     down_after: float = Field(
@@ -382,6 +396,7 @@ class Settings(_Section):
     notifications: NotificationSettings = NotificationSettings()
     producer: ProducerSettings = ProducerSettings()
     journal: JournalSettings = JournalSettings()
+    timeline: TimelineSettings = TimelineSettings()
     zones: ZoneSettings = ZoneSettings()
     quotas: QuotaSettings = QuotaSettings()
     pools: PoolSettings = PoolSettings()

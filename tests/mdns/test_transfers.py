@@ -18,13 +18,21 @@ import dns.tsigkeyring
 import dns.xfr
 import dns.zone
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from tests.mdns.conftest import RunningMdns, bulk_a_records
 from tests.service.factories import ctx, make_zone, rs_request
 from zonefleet.api.deps import ApiServices
+from zonefleet.mdns.steps import TransferSteps
 from zonefleet.storage.database import Database
-from zonefleet.storage.models import DEFAULT_POOL_ID, Pool, PoolNameserver, TsigKey, Zone
+from zonefleet.storage.models import (
+    DEFAULT_POOL_ID,
+    Pool,
+    PoolNameserver,
+    TsigKey,
+    Zone,
+    ZoneEvent,
+)
 
 SECRET = base64.b64encode(b"a shared secret of thirty-two by").decode()
 
@@ -192,3 +200,40 @@ def test_the_key_of_the_pools_catalog_zone_may_transfer_the_pools_zones(
             session.execute(
                 update(Pool).where(Pool.id == DEFAULT_POOL_ID).values(catalog_zone=None)
             )
+
+
+def steps_of(database: Database, zone_id: str) -> list[ZoneEvent]:
+    with database.read() as session:
+        statement = select(ZoneEvent).where(ZoneEvent.zone_id == zone_id, ZoneEvent.role == "mdns")
+        return list(session.scalars(statement.order_by(ZoneEvent.id)))
+
+
+def test_transfers_served_and_refused_are_steps_of_the_zones_timeline(
+    mdns: RunningMdns, zone_services: ApiServices, sqlite_database: Database
+) -> None:
+    zone = make_zone(zone_services, "steps.example.")
+    transfer(mdns, "steps.example.")
+    for _ in range(3):  # a client hammering the ACL leaves one step a minute, not one each
+        with pytest.raises(dns.xfr.TransferError):
+            transfer(mdns, "steps.example.", source="127.0.0.3")
+    mdns.server.steps.flush()
+    served, refused = steps_of(sqlite_database, zone.id)
+    assert (served.event, served.subject, served.serial) == ("transfer served", "127.0.0.1",
+                                                             zone.serial)  # fmt: skip
+    # SOA, the apex NS of the default pool, and the closing SOA.
+    assert served.detail == "AXFR: 3 records in 1 messages"
+    assert (refused.event, refused.subject) == ("transfer refused", "127.0.0.3")
+    assert refused.detail is not None and "127.0.0.3" in refused.detail
+
+
+def test_steps_are_dropped_with_a_warning_when_the_database_is_away(
+    mdns: RunningMdns, zone_services: ApiServices, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_zone(zone_services, "away.example.")
+    steps = TransferSteps(Database("sqlite:////nonexistent/dir/zonefleet.sqlite3"))
+    zone = mdns.server.handler.answerer.store.zone_for(dns.name.from_text("away.example."))
+    assert zone is not None
+    steps.served(zone, "127.0.0.1", "AXFR", "5 records in 1 messages")
+    assert steps.flush() == 0
+    assert "1 timeline steps not written" in caplog.text
+    assert steps.flush() == 0  # dropped, not retried without end

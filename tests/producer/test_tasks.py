@@ -18,7 +18,7 @@ from tests.service.factories import ctx, make_zone, rs_request
 from zonefleet.api.deps import ApiServices
 from zonefleet.producer import tasks
 from zonefleet.producer.heartbeat import Heartbeat
-from zonefleet.producer.tasks import JournalPrune, ServiceStatusCheck, ZonePurge
+from zonefleet.producer.tasks import JournalPrune, ServiceStatusCheck, TimelinePrune, ZonePurge
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
     JournalEntry,
@@ -147,6 +147,26 @@ def test_a_run_prunes_at_most_prune_batch_zones(
     assert [len(journal(database, zone.id)) for zone in zones] == [1, 1, 2]
     assert prune.prune() == (1, created)
     assert prune.prune() == (0, 0)
+
+
+def test_timeline_steps_past_their_retention_go_in_pages_and_newer_ones_stay(
+    database: Database, services: ApiServices, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zone = make_zone(services, "steps.purge.example.")
+    old = utcnow() - timedelta(days=15)  # retention: 14 days by default
+    with database.write() as session:
+        session.add_all(
+            ZoneEvent(zone_id=zone.id, at=old, role="worker", event=f"old {n}") for n in range(5)
+        )
+    monkeypatch.setattr("zonefleet.producer.tasks.PRUNE_PAGE", 2)
+    monkeypatch.setattr("zonefleet.storage.timeline.PRUNE_PAGE", 2)
+    prune = TimelinePrune(database, make_settings(tmp_path, ZONEFLEET_TIMELINE__PRUNE_BATCH="4"))
+    assert prune.prune() == 4  # the batch bounds one run: two pages of two
+    assert prune.prune() == 1
+    with database.read() as session:
+        left = session.scalars(select(ZoneEvent.event).where(ZoneEvent.zone_id == zone.id))
+        assert list(left) == ["zone created"]
+    assert prune.prune() == 0
 
 
 def test_silent_processes_show_down_and_old_ones_are_forgotten(

@@ -94,7 +94,10 @@ def test_settle_writes_the_push_results_it_is_given_in_its_own_transaction(
             select(ZoneEvent).where(ZoneEvent.zone_id == zone.id).order_by(ZoneEvent.id)
         ).all()
     steps = [(event.event, event.subject) for event in events if event.role != "api"]
-    assert steps[0] == ("pushed", "t1") and steps[-1] == ("status ACTIVE", None)
+    assert steps[:2] == [("claimed", "worker-a"), ("pushed", "t1")]
+    assert steps[-1] == ("status ACTIVE", None)
+    claimed = events[[e.event for e in events].index("claimed")]
+    assert (claimed.detail, claimed.request_id) == ("push to 1 of 1 targets", "req-test")
     # The push's own time, not the settle's.
     assert events[[e.event for e in events].index("pushed")].at == pushed.at.replace(
         tzinfo=events[0].at.tzinfo

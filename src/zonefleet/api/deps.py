@@ -20,6 +20,7 @@ from zonefleet.service.quotas import QuotaService
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
 from zonefleet.service.shares import ShareService
+from zonefleet.service.timeline import TimelineService
 from zonefleet.service.tlds import TldService
 from zonefleet.service.transfers import TransferService
 from zonefleet.service.tsigkeys import TsigKeyService
@@ -37,6 +38,7 @@ class ApiServices:
     zones: ZoneService
     recordsets: RecordsetService
     propagation: PropagationService
+    timeline: TimelineService
     service_statuses: ServiceStatusService
     tsigkeys: TsigKeyService
     tlds: TldService

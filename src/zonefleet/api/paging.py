@@ -51,16 +51,16 @@ def list_params(
         raise BadRequestError(f"Invalid filters {', '.join(unknown)}")
     query = dict(items)
     page = PageRequest(
-        limit=_limit(query.get("limit"), settings),
+        limit=page_limit(query.get("limit"), settings),
         marker=_marker(query.get("marker")),
         sort_key=_sort_key(query.get("sort_key"), sort_keys),
-        sort_dir=_sort_dir(query.get("sort_dir")),
+        sort_dir=sort_dir(query.get("sort_dir")),
         with_count=with_count,
     )
     return page, {name: value for name, value in query.items() if name in filters}
 
 
-def _limit(value: str | None, settings: ApiSettings) -> int:
+def page_limit(value: str | None, settings: ApiSettings) -> int:
     if value is None:
         return settings.default_limit
     if value == "max":
@@ -79,6 +79,15 @@ def _marker(value: str | None) -> str | None:
         raise InvalidMarkerError("marker must be a UUID") from None
 
 
+def step_marker(value: str | None) -> int | None:
+    """A timeline's marker: the id of the last step seen."""
+    if value is None:
+        return None
+    if not _DIGITS.fullmatch(value):
+        raise InvalidMarkerError("marker must be the id of a timeline step")
+    return int(value)
+
+
 def _sort_key(value: str | None, sort_keys: Sequence[str]) -> str:
     if value is None:
         return "created_at"
@@ -87,7 +96,7 @@ def _sort_key(value: str | None, sort_keys: Sequence[str]) -> str:
     return value
 
 
-def _sort_dir(value: str | None) -> Any:
+def sort_dir(value: str | None) -> Any:
     if value is None:
         return "asc"
     if value not in ("asc", "desc"):

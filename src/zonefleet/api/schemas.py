@@ -201,6 +201,23 @@ class TargetPropagation(BaseModel):
     next_attempt_at: str | None
 
 
+class TimelineStep(BaseModel):
+    id: int
+    at: str
+    role: str
+    subject: str | None
+    event: str
+    detail: str | None
+    serial: int | None
+    request_id: str | None
+
+
+class TimelineOut(BaseModel):
+    zone_id: str
+    timeline: list[TimelineStep]
+    links: dict[str, str]
+
+
 class PropagationOut(BaseModel):
     zone_id: str
     name: str

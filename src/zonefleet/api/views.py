@@ -1,11 +1,14 @@
-"""Designate's JSON views of zones and recordsets (what every v2 client parses)."""
+"""Designate's JSON views of zones and recordsets (what every v2 client parses), and of
+our zone extensions (propagation, timeline)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from zonefleet.service.propagation import Propagation
+from zonefleet.service.timeline import Timeline
 from zonefleet.storage.models import Recordset, Zone
 
 
@@ -55,6 +58,21 @@ def recordset_view(recordset: Recordset, base: str) -> dict[str, Any]:
         "updated_at": timestamp(recordset.updated_at),
         "links": {"self": f"{base}v2/zones/{recordset.zone_id}/recordsets/{recordset.id}"},
     }
+
+
+def timeline_view(found: Timeline, query: list[tuple[str, str]], base: str) -> dict[str, Any]:
+    path = f"v2/zones/{found.zone_id}/timeline"
+    links = {"self": f"{base}{path}" + (f"?{urlencode(query)}" if query else "")}
+    if found.has_more:
+        following = [(k, v) for k, v in query if k != "marker"]
+        links["next"] = f"{base}{path}?{urlencode([*following, ('marker', found.steps[-1].id)])}"
+    steps = [
+        {"id": step.id, "at": timestamp(step.at), "role": step.role, "subject": step.subject,
+         "event": step.event, "detail": step.detail, "serial": step.serial,
+         "request_id": step.request_id}
+        for step in found.steps
+    ]  # fmt: skip
+    return {"zone_id": found.zone_id, "timeline": steps, "links": links}
 
 
 def propagation_view(found: Propagation, base: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Routes of /v2/zones: create, list, show, update, delete, nameservers, propagation."""
+"""Routes of /v2/zones: create, list, show, update, delete, nameservers, propagation,
+timeline."""
 
 from __future__ import annotations
 
@@ -8,18 +9,26 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from zonefleet.api.deps import Base, Context, JsonBody, Services
-from zonefleet.api.paging import int_filter, list_body, list_params
+from zonefleet.api.paging import (
+    int_filter,
+    list_body,
+    list_params,
+    page_limit,
+    sort_dir,
+    step_marker,
+)
 from zonefleet.api.responses import ERROR_RESPONSES, accepted
 from zonefleet.api.schemas import (
     NameserverList,
     PropagationOut,
+    TimelineOut,
     ZoneCreateBody,
     ZoneList,
     ZoneOut,
     ZoneUpdateBody,
 )
-from zonefleet.api.views import propagation_view, zone_view
-from zonefleet.errors import FieldError, InvalidObjectError
+from zonefleet.api.views import propagation_view, timeline_view, zone_view
+from zonefleet.errors import BadRequestError, FieldError, InvalidObjectError
 from zonefleet.service.values import UNSET
 from zonefleet.service.zones import ZoneCreate, ZoneUpdate
 from zonefleet.storage.filters import ZoneFilter
@@ -129,3 +138,23 @@ def show_propagation(zone_id: uuid.UUID, ctx: Context, svc: Services, base: Base
     """Zonefleet's extension: what each target and nameserver holds of the zone."""
     found = svc.propagation.get_propagation(ctx, str(zone_id))
     return JSONResponse(propagation_view(found, base))
+
+
+@router.get("/{zone_id}/timeline", response_model=TimelineOut)
+def show_timeline(
+    zone_id: uuid.UUID, request: Request, ctx: Context, svc: Services, base: Base
+) -> JSONResponse:
+    """Zonefleet's extension: every step of every change of the zone, oldest first
+    (`sort_dir=desc`: newest first); `marker` is the id of the last step seen."""
+    query = request.query_params
+    unknown = sorted(set(query) - {"limit", "marker", "sort_dir"})
+    if unknown:
+        raise BadRequestError(f"Invalid filters {', '.join(unknown)}")
+    found = svc.timeline.get_timeline(
+        ctx,
+        str(zone_id),
+        after=step_marker(query.get("marker")),
+        limit=page_limit(query.get("limit"), svc.settings),
+        newest_first=sort_dir(query.get("sort_dir")) == "desc",
+    )
+    return JSONResponse(timeline_view(found, query.multi_items(), base))

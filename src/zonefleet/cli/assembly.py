@@ -16,6 +16,7 @@ from zonefleet.service.quotas import QuotaPolicy, QuotaService
 from zonefleet.service.recordsets import RecordsetService
 from zonefleet.service.service_statuses import ServiceStatusService
 from zonefleet.service.shares import ShareService
+from zonefleet.service.timeline import TimelineService
 from zonefleet.service.tlds import TldService
 from zonefleet.service.transfers import TransferService
 from zonefleet.service.tsigkeys import TsigKeyService
@@ -56,6 +57,7 @@ def api_services(
         zones=zones,
         recordsets=RecordsetService(db, settings.zones, quotas, hints, notifications),
         propagation=PropagationService(db),
+        timeline=TimelineService(db),
         service_statuses=ServiceStatusService(db, settings.heartbeat),
         tsigkeys=TsigKeyService(db),
         tlds=TldService(db),

@@ -28,7 +28,13 @@ from zonefleet.mdns.store import ZoneStore
 from zonefleet.producer.heartbeat import Health, Heartbeat, always_up
 from zonefleet.producer.ownership import Ownership
 from zonefleet.producer.runner import Producer
-from zonefleet.producer.tasks import DriftAudit, JournalPrune, ServiceStatusCheck, ZonePurge
+from zonefleet.producer.tasks import (
+    DriftAudit,
+    JournalPrune,
+    ServiceStatusCheck,
+    TimelinePrune,
+    ZonePurge,
+)
 from zonefleet.settings import Settings
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import ServiceState
@@ -112,6 +118,7 @@ def producer(settings: Settings, db: Database, hints: ZoneHints) -> Producer:
         ZonePurge(db, settings),
         ServiceStatusCheck(db, settings),
         JournalPrune(db, settings),
+        TimelinePrune(db, settings),
     )
     return Producer(tasks, Ownership(settings.coordination), settings.producer.tick)
 

@@ -31,6 +31,7 @@ import dns.tsig
 from zonefleet.mdns import ixfr
 from zonefleet.mdns.acl import Decision, TransferAcl
 from zonefleet.mdns.answer import Answerer
+from zonefleet.mdns.steps import TransferSteps
 from zonefleet.mdns.store import HostedZone
 from zonefleet.mdns.transfer import (
     MAX_MESSAGE_SIZE,
@@ -66,8 +67,10 @@ class QueryHandler:
         executor: Executor,
         *,
         ixfr: bool = True,
+        steps: TransferSteps | None = None,
     ) -> None:
         self.answerer = answerer
+        self.steps = steps
         self.ixfr = ixfr
         self.acl = acl
         self.cache = cache
@@ -143,6 +146,8 @@ class QueryHandler:
                     zone.origin, since, zone.serial, source, answer.records, len(rendered),
                     answer.detail, decision.reason,
                 )  # fmt: skip
+                self._served(zone, source, "IXFR", f"from serial {since}: {answer.records} "
+                             f"records in {len(rendered)} messages, {answer.detail}")  # fmt: skip
                 return
             LOG.info("mdns: IXFR of %s from serial %s to %s goes as AXFR: %s",
                      zone.origin, since, source, answer.detail)  # fmt: skip
@@ -155,6 +160,13 @@ class QueryHandler:
             "mdns: AXFR of %s serial %s to %s: %d records in %d messages (%s)",
             zone.origin, zone.serial, source, entry.records, outgoing.sent, decision.reason,
         )  # fmt: skip
+        asked = f" (IXFR from serial {since} asked)" if since is not None else ""
+        self._served(zone, source, "AXFR",
+                     f"{entry.records} records in {outgoing.sent} messages{asked}")  # fmt: skip
+
+    def _served(self, zone: HostedZone, source: str, kind: str, detail: str) -> None:
+        if self.steps is not None:
+            self.steps.served(zone, source, kind, detail)
 
     async def _allowed(
         self, query: dns.message.Message, source: str
@@ -171,6 +183,8 @@ class QueryHandler:
             decision = self.acl.decide(zone, source, key_name)
         if not decision.allowed:
             LOG.info("mdns: transfer of %s refused: %s", zone.origin, decision.reason)
+            if self.steps is not None:
+                self.steps.refused(zone, source, decision.reason)
             return _error(query, dns.rcode.REFUSED)
         return zone, decision
 

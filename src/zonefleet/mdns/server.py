@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from zonefleet.mdns.acl import TransferAcl
 from zonefleet.mdns.answer import Answerer
 from zonefleet.mdns.handler import QueryHandler
+from zonefleet.mdns.steps import TransferSteps
 from zonefleet.mdns.store import ZoneStore
 from zonefleet.mdns.transfer import TransferCache
 from zonefleet.settings import BindAddress, MdnsSettings
@@ -34,14 +35,22 @@ class MdnsServer:
         self.executor = ThreadPoolExecutor(settings.threads, thread_name_prefix="mdns")
         self.cache = TransferCache(store, self.executor, settings.transfer_cache_mb * 2**20)
         self.acl = TransferAcl(store, settings.allow_transfer)
+        self.steps = TransferSteps(store.database)
         self.handler = QueryHandler(
-            Answerer(store), self.acl, self.cache, self.executor, ixfr=settings.ixfr
+            Answerer(store),
+            self.acl,
+            self.cache,
+            self.executor,
+            ixfr=settings.ixfr,
+            steps=self.steps,
         )
         self.address = settings.bind
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._clients: set[asyncio.Task[None]] = set()
         self._udp_inflight = 0
+        self._stopping = asyncio.Event()
+        self._flushing: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         host, port = self.settings.bind
@@ -52,6 +61,7 @@ class MdnsServer:
             lambda: _UdpProtocol(self), local_addr=(host, bound_port)
         )
         self.address = BindAddress(host, bound_port)
+        self._flushing = loop.create_task(self.steps.run(self._stopping))
         LOG.info("mdns listening on %s (UDP and TCP)", self.address)
 
     async def stop(self) -> None:
@@ -64,6 +74,9 @@ class MdnsServer:
         await asyncio.gather(*self._clients, return_exceptions=True)
         if self._tcp is not None:
             await self._tcp.wait_closed()
+        self._stopping.set()
+        if self._flushing is not None:
+            await self._flushing
         self.executor.shutdown(wait=False, cancel_futures=True)
 
     def _on_datagram(self, data: bytes, peer: tuple[str, int]) -> None:

@@ -6,6 +6,8 @@
 - `ZonePurge`: removes deleted zones once their grace period has passed.
 - `JournalPrune`: drops the zone journal's serials past its retention (by count
   and by age; a zone's newest serial stays), which mdns then answers by AXFR.
+- `TimelinePrune`: drops the steps of the zones' timelines older than their
+  retention, in short transactions of one page each.
 - `ServiceStatusCheck`: shows DOWN the processes that stopped heartbeating, and
   forgets them after the retention period.
 """
@@ -28,6 +30,7 @@ from zonefleet.storage.maintenance import AuditedZone, JournalPruned, Maintenanc
 from zonefleet.storage.models import utcnow
 from zonefleet.storage.repositories import PoolRepository
 from zonefleet.storage.service_statuses import ServiceStatusRepository
+from zonefleet.storage.timeline import PRUNE_PAGE, TimelineRepository
 from zonefleet.worker.plan import nameservers
 from zonefleet.worker.serials import Nameserver, served_serial
 
@@ -165,6 +168,32 @@ class JournalPrune:
         with self.database.write() as session:
             repository = MaintenanceRepository(session)
             return repository.prune_journal(zone_ids, self.settings.max_serials, before)
+
+
+class TimelinePrune:
+    name = "timeline_prune"
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings.timeline
+        self.interval = self.settings.prune_interval
+
+    async def run(self) -> None:
+        pruned = await asyncio.to_thread(self.prune)
+        if pruned:
+            LOG.info("producer: pruned %d timeline steps", pruned)
+
+    def prune(self) -> int:
+        """Steps deleted: at most `prune_batch`, a page per write transaction."""
+        before = utcnow() - timedelta(seconds=self.settings.retention)
+        pruned = 0
+        while pruned < self.settings.prune_batch:
+            with self.database.write() as session:
+                deleted = TimelineRepository(session).prune(before)
+            pruned += deleted
+            if deleted < PRUNE_PAGE:
+                break
+        return pruned
 
 
 class ServiceStatusCheck:

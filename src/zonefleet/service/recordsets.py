@@ -32,6 +32,7 @@ from zonefleet.errors import (
 )
 from zonefleet.service.changes import ZoneChange, new_records, replace_records, rrset_state
 from zonefleet.service.context import RequestContext
+from zonefleet.service.events import api_write
 from zonefleet.service.notifications import (
     NoNotifications,
     Notifier,
@@ -39,7 +40,6 @@ from zonefleet.service.notifications import (
     request_context,
 )
 from zonefleet.service.quotas import QuotaPolicy
-from zonefleet.service.timeline import api_write
 from zonefleet.service.values import UNSET, Unset
 from zonefleet.service.zones import MAX_TTL, refuse_if_catalog, refuse_if_deleting, visible_zone
 from zonefleet.settings import ZoneSettings

@@ -21,8 +21,8 @@ from zonefleet.errors import (
     ZoneTransferRequestNotFound,
 )
 from zonefleet.service.context import RequestContext
+from zonefleet.service.events import api_write
 from zonefleet.service.quotas import QuotaPolicy
-from zonefleet.service.timeline import api_write
 from zonefleet.service.zones import refuse_if_catalog, refuse_if_deleting, visible_zone
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest

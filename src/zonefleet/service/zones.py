@@ -46,6 +46,7 @@ from zonefleet.service.changes import (
     soa_fields,
 )
 from zonefleet.service.context import RequestContext
+from zonefleet.service.events import api_write
 from zonefleet.service.notifications import (
     NoNotifications,
     Notifier,
@@ -53,7 +54,6 @@ from zonefleet.service.notifications import (
     zone_payload,
 )
 from zonefleet.service.quotas import QuotaPolicy
-from zonefleet.service.timeline import api_write
 from zonefleet.service.tlds import check_zone_under_tld
 from zonefleet.service.values import UNSET, Unset
 from zonefleet.settings import ZoneSettings

@@ -386,7 +386,10 @@ class ZoneEvent(Base):
     """One step of one change: the zone's timeline (kept past the zone's purge)."""
 
     __tablename__ = "zone_events"
-    __table_args__ = (Index("ix_zone_events_zone", "zone_id", "id"),)
+    __table_args__ = (
+        Index("ix_zone_events_zone", "zone_id", "id"),
+        Index("ix_zone_events_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True

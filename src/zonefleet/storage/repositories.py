@@ -920,6 +920,24 @@ class EventRepository:
         """INSERT by Core; the object stays out of the session."""
         _core(self.session).execute(insert(EVENTS), insert_values(event, EVENTS))
 
+    def add_all(self, events: Sequence[ZoneEvent]) -> None:
+        """One INSERT of many steps (executemany)."""
+        rows = [insert_values(event, EVENTS) for event in events]
+        if rows:
+            _core(self.session).execute(insert(EVENTS), rows)
+
+    def last_request(self, zone_id: str) -> str | None:
+        """The request id of the zone's latest API write: the worker's steps carry it."""
+        found = _core(self.session).execute(self._LAST_REQUEST, {"zone_id": zone_id}).first()
+        return found[0] if found is not None else None
+
+    _LAST_REQUEST = (
+        select(EVENTS.c.request_id)
+        .where(EVENTS.c.zone_id == bindparam("zone_id"), EVENTS.c.role == "api")
+        .order_by(EVENTS.c.id.desc())
+        .limit(1)
+    )
+
 
 class Repositories:
     """Every repository, bound to one session (one transaction)."""

@@ -85,6 +85,7 @@ class PushResult:
     removed: bool
     error: str | None = None
     at: datetime = field(default_factory=utcnow)  # when the backend calls ended
+    steps: tuple[str, ...] = ()  # what was done there, for the timeline
 
 
 class Ledger:
@@ -161,7 +162,7 @@ class Ledger:
                 claimed.append(Claimed(spec, remove=remove, ensure=ensure, skip_backend=skip))
             if zone.status == Status.ACTIVE and not unsettled:
                 return None
-            return Plan(
+            plan = Plan(
                 zone=zone_ref(zone),
                 pool_id=pool.id,
                 deleting=deleting,
@@ -174,7 +175,13 @@ class Ledger:
                 retiring=any(by_id[c.spec.id].retired for c in claimed),
                 targets=len(rows),
                 unsettled=unsettled,
+                request_id=EventRepository(session).last_request(zone.id) if claimed else None,
             )
+            if claimed:
+                work = "remove" if deleting else "push"
+                detail = f"{work} to {len(claimed)} of {len(rows)} targets"
+                self._event(session, plan, "worker", self.owner, "claimed", detail=detail, at=now)
+            return plan
 
     def record(self, plan: Plan, results: Sequence[PushResult]) -> None:
         """Write push results back where our lease still holds, in a transaction of their own
@@ -207,9 +214,8 @@ class Ledger:
                 self._failed(row, result.error, now)
             done = "removed" if result.removed else "pushed"
             event = done if result.error is None else "push failed"
-            self._event(
-                session, plan, "target", result.target_id, event, detail=result.error, at=now
-            )
+            detail = result.error or ", ".join(result.steps) or None
+            self._event(session, plan, "target", result.target_id, event, detail=detail, at=now)
         if plan.retiring and results:
             self._retire_finished(session, plan)
 

@@ -222,31 +222,41 @@ class Reconciler:
                     del self._pushing[plan.zone.id]
 
     def _push_target(self, plan: Plan, claimed: Claimed) -> PushResult:
-        zone = plan.zone
+        zone, kind = plan.zone, claimed.spec.kind
         if claimed.skip_backend:
-            return PushResult(claimed.target_id, removed=claimed.remove)
+            return PushResult(claimed.target_id, claimed.remove, steps=("nothing to do there",))
+        steps: list[str] = []
         try:
             backend = self._backend(claimed.spec)
             if claimed.spec.options.consumes_catalog:
-                self._push_by_catalog(plan, claimed, backend)
+                self._push_by_catalog(plan, claimed, backend, steps)
             elif claimed.remove:
                 backend.remove_zone(zone)
+                steps.append(f"{kind}: zone removed")
             else:
                 if claimed.ensure:
                     backend.ensure_zone(zone)
+                    steps.append(f"{kind}: zone configured")
                 if claimed.ensure or not self._take_notified(zone.id, claimed.target_id):
                     backend.request_refresh(zone)
+                    steps.append("refresh requested")
+                else:
+                    steps.append("refresh requested on the hint")
         except BackendError as exc:
             LOG.warning("worker: zone %s %s serial %s target %s: %s",
                         zone.id, zone.name, zone.serial, claimed.target_id, exc)  # fmt: skip
-            return PushResult(claimed.target_id, claimed.remove, error=str(exc))
-        return PushResult(claimed.target_id, removed=claimed.remove)
+            error = "; ".join([*steps, f"{kind}: {exc}"])
+            return PushResult(claimed.target_id, claimed.remove, error=error)
+        return PushResult(claimed.target_id, removed=claimed.remove, steps=tuple(steps))
 
-    def _push_by_catalog(self, plan: Plan, claimed: Claimed, backend: Backend) -> None:
+    def _push_by_catalog(
+        self, plan: Plan, claimed: Claimed, backend: Backend, steps: list[str]
+    ) -> None:
         """A target that consumes the pool's catalog is told of changes, never configured:
         the catalog itself is set up there by its operator, and it adds and drops the
         catalog's members by itself (and transfers a new one at once). A member it is not
         known to hold may not be there yet, so a refused NOTIFY for one is no failure."""
+        steps.append("through the catalog")
         if claimed.remove:
             return
         if claimed.ensure or not self._take_notified(plan.zone.id, claimed.target_id):
@@ -257,6 +267,9 @@ class Reconciler:
                     raise
                 LOG.debug("worker: zone %s not on catalog consumer %s yet: %s",
                           plan.zone.id, claimed.target_id, exc)  # fmt: skip
+                steps.append("not a member there yet")
+            else:
+                steps.append("refresh requested")
 
     def _backend(self, spec: TargetSpec) -> Backend:
         backend = self._backends.get(spec.id)
