@@ -55,6 +55,9 @@ class Stack:
     thread: threading.Thread
 
     def stop(self) -> None:
+        """Stop the worker and mdns (again: nothing to do)."""
+        if not self.thread.is_alive():
+            return
         self.loop.call_soon_threadsafe(self.reconciler.stop)
         asyncio.run_coroutine_threadsafe(self._drain(), self.loop).result(15)
         self.loop.call_soon_threadsafe(self.loop.stop)

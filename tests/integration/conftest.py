@@ -74,8 +74,10 @@ def named_factory(tmp_path: Path) -> Iterator[NamedFactory]:
         keys: Sequence[TsigSecret] = (),
         zones: Sequence[PrimaryZone] = (),
         catalog: CatalogConsumer | None = None,
+        transfer_source: str | None = None,
     ) -> Named:
-        named = Named(tmp_path / f"named-{len(started)}-{host}", host, keys, zones, catalog)
+        directory = tmp_path / f"named-{len(started)}-{host}"
+        named = Named(directory, host, keys, zones, catalog, transfer_source)
         started.append(named)
         named.start()
         return named

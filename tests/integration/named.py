@@ -138,10 +138,12 @@ class Named:
         keys: Sequence[TsigSecret],
         zones: Sequence[PrimaryZone],
         catalog: CatalogConsumer | None = None,
+        transfer_source: str | None = None,
     ) -> None:
         self.directory = directory
         self.catalog = catalog
         self.host = host
+        self.transfer_source = transfer_source or host
         self.port = free_port(host)
         self.rndc_port = free_port(host)
         self.keys = list(keys)
@@ -196,7 +198,7 @@ options {{
     transfers-in 100;
     transfers-per-ns 50;
     notify no;
-    transfer-source {self.host};
+    transfer-source {self.transfer_source};
     notify-source {self.host};
     allow-notify {{ any; }};
     dnssec-validation no;

@@ -50,19 +50,27 @@ def test_the_timeline_walks_a_change_from_the_api_to_bind_serving_it(
 ) -> None:
     origin = dns.name.from_text("timeline.example.")
     with TestClient(create_app(bind_stack.services)) as client:
-        created = client.post("/v2/zones", json={"name": "timeline.example.",
-                                                 "email": "h@example.org"}, headers=MEMBER)  # fmt: skip
+        created = client.post(
+            "/v2/zones",
+            json={"name": "timeline.example.", "email": "h@example.org"},
+            headers=MEMBER,
+        )
         assert created.status_code == 202, created.text
         zone, request_id = created.json(), created.headers["x-openstack-request-id"]
         active = bind_stack.wait_for(zone["id"], Status.ACTIVE)
         assert served_serial(bind.host, bind.port, origin) == active.serial
-        wait_until(lambda: any(s["event"] == "transfer served" for s in
-                               timeline(client, zone["id"])), what="mdns's step")  # fmt: skip
+        wait_until(
+            lambda: any(s["event"] == "transfer served" for s in timeline(client, zone["id"])),
+            what="mdns's step",
+        )
         steps = timeline(client, zone["id"])
 
         write = steps[0]
         assert (write["role"], write["event"], write["request_id"]) == (
-            "api", "zone created", request_id)  # fmt: skip
+            "api",
+            "zone created",
+            request_id,
+        )
         claimed = after(steps, write, "claimed")
         assert (
             claimed["role"] == "worker" and claimed["subject"] == bind_stack.reconciler.ledger.owner
@@ -77,14 +85,23 @@ def test_the_timeline_walks_a_change_from_the_api_to_bind_serving_it(
         assert serving["subject"] == f"{bind.host}:{bind.port}"
         assert after(steps, serving, "status ACTIVE")["serial"] == active.serial
 
-        record = client.post(f"/v2/zones/{zone['id']}/recordsets", headers=MEMBER,
-                             json={"name": "www.timeline.example.", "type": "A",
-                                   "records": ["192.0.2.7"]})  # fmt: skip
+        record = client.post(
+            f"/v2/zones/{zone['id']}/recordsets",
+            headers=MEMBER,
+            json={"name": "www.timeline.example.", "type": "A", "records": ["192.0.2.7"]},
+        )
         assert record.status_code == 202, record.text
-        wait_until(lambda: served_serial(bind.host, bind.port, origin) != active.serial,
-                   what="BIND to take the change")  # fmt: skip
-        wait_until(lambda: any(s["event"] == "transfer served" and s["detail"].startswith("IXFR")
-                               for s in timeline(client, zone["id"])), what="the IXFR step")  # fmt: skip
+        wait_until(
+            lambda: served_serial(bind.host, bind.port, origin) != active.serial,
+            what="BIND to take the change",
+        )
+        wait_until(
+            lambda: any(
+                s["event"] == "transfer served" and s["detail"].startswith("IXFR")
+                for s in timeline(client, zone["id"])
+            ),
+            what="the IXFR step",
+        )
         steps = timeline(client, zone["id"])
         change = next(s for s in steps if s["event"] == "recordset created")
         assert change["detail"] == "www.timeline.example. A"

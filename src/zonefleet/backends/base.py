@@ -116,6 +116,19 @@ class Backend(abc.ABC):
         except (OSError, NotifyRefusedError, dns.exception.DNSException) as exc:
             raise BackendError(f"NOTIFY to {options.host}:{options.port} failed: {exc}") from None
 
+    # -- for `zonefleet doctor`: read only, never changes the target --------------------
+
+    def control_status(self) -> str:
+        """One line saying the target's control channel answers and accepts Zonefleet's
+        credentials; raises BackendError when it does not. A driver without a control
+        channel (NOTIFY only) has nothing to ask."""
+        return "no control channel: changes reach it by NOTIFY alone"
+
+    def zone_status(self, zone: ZoneRef) -> str | None:
+        """The target's own word on the zone (configured, serial, last transfer), or None
+        when it keeps none; raises BackendError when it cannot be asked."""
+        return None
+
 
 @functools.cache
 def backend_class(kind: str) -> type[Backend]:

@@ -9,6 +9,7 @@ import ipaddress
 import logging
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import ClassVar
 
@@ -124,6 +125,27 @@ class Bind9Backend(Backend):
         if done.returncode != 0 and "no matching zone" not in done.stderr:
             raise self._failure("delzone", name, done)
 
+    def control_status(self) -> str:
+        done = self._rndc("status")
+        if done.returncode != 0:
+            raise self._failure("status", "", done)
+        said = dict(_fields(done.stdout))
+        return (
+            f"rndc status: {said.get('version', 'named')}, {said.get('number of zones', '?')} zones"
+        )
+
+    def zone_status(self, zone: ZoneRef) -> str | None:
+        """`rndc zonestatus`: the serial named holds, when it loaded it, its next refresh."""
+        name = safe_name(zone.name, "zone name")
+        done = self._rndc("zonestatus", name, *self._view())
+        if done.returncode != 0:
+            if "no matching zone" in done.stderr:
+                return f"rndc zonestatus: named has no zone {name}"
+            raise self._failure("zonestatus", name, done)
+        said = dict(_fields(done.stdout))
+        shown = ("type", "serial", "loaded", "next refresh", "expires")
+        return "rndc zonestatus: " + ", ".join(f"{k} {said[k]}" for k in shown if k in said)
+
     def zone_config(self, zone: ZoneRef) -> str:
         """The `{ type secondary; … }` text given to `rndc addzone`, every part checked."""
         if not self.target.masters:
@@ -166,6 +188,16 @@ class Bind9Backend(Backend):
         said = " ".join((done.stderr or done.stdout).split()) or f"exit status {done.returncode}"
         message = f"rndc {verb} {name} at {self.where} failed: {said}"
         return BackendError(message, retryable=_TRANSPORT_FAILURE.search(said) is not None)
+
+
+def _fields(text: str) -> Iterator[tuple[str, str]]:
+    """`key: value` lines of rndc's output."""
+    for line in text.splitlines():
+        key, colon, value = line.partition(":")
+        if colon:
+            yield key.strip(), value.strip()
+        elif line.strip():
+            yield line.strip(), line.strip()
 
 
 def _primary(master: Master) -> str:

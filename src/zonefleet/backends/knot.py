@@ -148,6 +148,22 @@ class KnotBackend(Backend):
         """
         self._run("zone-refresh", plain_name(zone.name, "zone name"))
 
+    def control_status(self) -> str:
+        done = self._knotc("status", "version")
+        if done.returncode != 0:
+            raise self._failure(("status",), done)
+        return f"knotc status: knotd {_said(done)} running"
+
+    def zone_status(self, zone: ZoneRef) -> str | None:
+        """`knotc zone-status`: role, serial, next refresh, expiration, as knotd says them."""
+        name = plain_name(zone.name, "zone name")
+        done = self._knotc("zone-status", name)
+        if done.returncode != 0:
+            if "no such zone" in _said(done):
+                return f"knotc zone-status: knotd has no zone {name}"
+            raise self._failure(("zone-status", name), done)
+        return f"knotc zone-status: {_said(done)}"
+
     def _remote(self, master: Master) -> tuple[str, str]:
         """The id and `ADDRESS@PORT` of one master's remote; the id names all it holds."""
         try:

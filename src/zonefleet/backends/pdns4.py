@@ -162,6 +162,23 @@ class PowerDnsBackend(Backend):
         if status != 200:
             raise self._failure("PUT", path, status, answer)
 
+    def control_status(self) -> str:
+        status, answer = self._call("GET", "")
+        if status != 200 or not isinstance(answer, dict):
+            raise self._failure("GET", "", status, answer)
+        return f"PowerDNS API: {answer.get('daemon_type', 'server')} {answer.get('version', '')}"
+
+    def zone_status(self, zone: ZoneRef) -> str | None:
+        """The zone as the API shows it: kind, serial, masters, when it last checked them."""
+        path = f"/zones/{zone_id(zone.name)}"
+        status, answer = self._call("GET", f"{path}?rrsets=false")
+        if status in (404, 422):
+            return f"PowerDNS API: no zone {zone.name}"
+        if status != 200 or not isinstance(answer, dict):
+            raise self._failure("GET", path, status, answer)
+        shown = ("kind", "serial", "masters", "last_check", "notified_serial")
+        return "PowerDNS API: " + ", ".join(f"{k} {answer[k]}" for k in shown if k in answer)
+
     def wants_ixfr(self) -> bool:
         """The `ixfr` option, or when unset, whether PowerDNS's configuration serves IXFR'd
         records (read from its API at most every CONFIG_RECHECK seconds)."""

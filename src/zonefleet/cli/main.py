@@ -1,4 +1,5 @@
-"""`zonefleet` subcommands: serve, api, worker, mdns, producer, db, config, pool, tsigkey, zone."""
+"""`zonefleet` subcommands: serve, api, worker, mdns, producer, db, config, pool, tsigkey, zone,
+doctor."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
-from zonefleet.cli import assembly, pools, roles, tsigkeys, zones
+from zonefleet.cli import assembly, doctor, pools, roles, tsigkeys, zones
 from zonefleet.cli.serve import serve_all
 from zonefleet.settings import Settings, SettingsError, load_settings, sample
 from zonefleet.storage import migrate
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     pools.register(commands)
     tsigkeys.register(commands)
     zones.register(commands)
+    doctor.register(commands)
     return parser
 
 
@@ -64,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "pool": pools.run,
         "tsigkey": tsigkeys.run,
         "zone": zones.run,
+        "doctor": doctor.run,
         "serve": lambda settings, _: _serve(settings),
         "api": lambda settings, _: _role(settings, roles.run_api),
         "worker": lambda settings, _: _role(settings, roles.run_worker),

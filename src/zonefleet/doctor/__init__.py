@@ -1,0 +1,1 @@
+"""`zonefleet doctor`: walks the chain a change travels and names the first broken link."""
