@@ -91,3 +91,17 @@ def test_ensure_notify_soa_serves_the_new_serial(case: ContractCase) -> None:
     case.source.publish(zone.serial + 1)
     case.backend.request_refresh(zone)
     wait_for_serial(*case.nameserver, zone.name, zone.serial + 1, timeout=5.0)
+
+
+def test_doctors_questions_read_the_targets_own_word(case: ContractCase) -> None:
+    """`control_status` says the control channel answers; `zone_status` says what the server
+    holds of the zone (its serial once transferred) and that it holds none once removed."""
+    assert case.backend.control_status()
+    zone = case.zone()
+    case.backend.ensure_zone(zone)
+    wait_for_serial(*case.nameserver, zone.name, zone.serial)
+    held = case.backend.zone_status(zone)
+    assert held is not None and str(zone.serial) in held, held
+    case.backend.remove_zone(zone)
+    gone = case.backend.zone_status(zone)
+    assert gone is not None and "no zone" in gone, gone

@@ -3,6 +3,7 @@ three serve its serial (each asked with dnspython), and the propagation view sho
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import dns.message
@@ -17,10 +18,13 @@ from tests.integration.pdns import PowerDns, PowerDnsFactory, pdns_factory  # no
 from tests.integration.test_propagation_bind import wait_until
 from tests.service.factories import ctx, make_zone, rs_request
 from tests.stack import Stack
+from zonefleet.doctor.chain import Doctor, DoctorOptions
+from zonefleet.doctor.findings import Link, Report
 from zonefleet.pools.load import parse_pools
+from zonefleet.producer.heartbeat import Heartbeat
 from zonefleet.service.pools import PoolService
 from zonefleet.service.recordsets import RecordsetUpdate
-from zonefleet.storage.models import Status
+from zonefleet.storage.models import ServiceState, Status
 
 ZONE = "mixed.example."
 
@@ -54,6 +58,18 @@ def mixed_pool_yaml(bind: Named, pdns: PowerDns, knot: Knot, mdns: tuple[str, in
       options: {{host: {knot.host}, port: {knot.port}, knotc_path: {knot_program("knotc")},
                  socket: "{knot.socket}", timeout: 5}}
 """
+
+
+def doctor(stack: Stack, zone: str) -> Report:
+    """One `zonefleet doctor` walk of the zone, with the stack's worker heartbeating."""
+    Heartbeat(stack.database, stack.settings.heartbeat, "worker").beat(ServiceState.UP, {})
+    mdns = stack.settings.mdns.model_copy(update={"bind": stack.mdns.address})
+    settings = stack.settings.model_copy(update={"mdns": mdns})
+    walk = Doctor(stack.database, settings, DoctorOptions(timeout=1.0, grace=0))
+    try:
+        return asyncio.run(walk.check(zone))
+    finally:
+        walk.close()
 
 
 def txt(server: tuple[str, int], name: str) -> list[bytes]:
@@ -99,6 +115,11 @@ def test_a_mixed_pool_converges_on_every_change_and_waits_for_its_slowest_member
     assert {(ns.port, ns.state) for ns in view.nameservers} == {
         (port, "SERVING") for _, port in addresses
     }
+    report = doctor(stack, ZONE)
+    assert report.exit_status == 0, report
+    said = [f.evidence[0] for f in report.findings if f.link == Link.CONTROL]
+    assert sorted(line.split(":")[0] for line in said) == ["PowerDNS API", "knotc status",
+                                                          "rndc status"]  # fmt: skip
 
     knot.stop()
     services.recordsets.update_recordset(
@@ -118,6 +139,8 @@ def test_a_mixed_pool_converges_on_every_change_and_waits_for_its_slowest_member
         what="the propagation view to show Knot lagging",
     )
     assert stack.zone(zone.id).status in (Status.PENDING, Status.ERROR)
+    first = doctor(stack, ZONE).first_broken
+    assert first is not None and first.link == Link.CONTROL and "knotc" in first.summary
 
     knot.start()
     healed = stack.wait_for(zone.id, Status.ACTIVE, timeout=30)
