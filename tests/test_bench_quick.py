@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from bench import cluster, ixfr, propagation
+from bench import cluster, doctor, ixfr, propagation
 from bench.api import main
 
 
@@ -61,3 +61,13 @@ def test_import_bench_quick_mode_imports_exports_and_reaches_real_bind(
     out = capsys.readouterr().out
     assert "zone import and export" in out
     assert "1,005" in out  # every record of the file, and the pool's NS, exported again
+
+
+@pytest.mark.slow
+def test_doctor_bench_quick_mode_times_real_doctor_runs_against_real_bind(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert doctor.main(["--quick"]) == 0  # each run's exit status is checked inside
+    out = capsys.readouterr().out
+    for run in ("one zone, healthy", "every zone", "one zone, everything down"):
+        assert run in out
