@@ -289,6 +289,17 @@ class JournalSettings(_Section):
     prune_batch: int = Field(500, ge=1, description="Zones whose journal is pruned per run at most")
 
 
+class MetricsSettings(_Section):
+    port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="Port of /metrics for the worker, mdns and producer roles (0: none; the "
+        "API and `serve` answer /metrics on the API's port)",
+    )
+    host: str = Field("127.0.0.1", description="Address /metrics listens on (with port)")
+
+
 class TimelineSettings(_Section):
     retention: float = Field(
         1209600.0,
@@ -397,6 +408,7 @@ class Settings(_Section):
     producer: ProducerSettings = ProducerSettings()
     journal: JournalSettings = JournalSettings()
     timeline: TimelineSettings = TimelineSettings()
+    metrics: MetricsSettings = MetricsSettings()
     zones: ZoneSettings = ZoneSettings()
     quotas: QuotaSettings = QuotaSettings()
     pools: PoolSettings = PoolSettings()

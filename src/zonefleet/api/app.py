@@ -12,6 +12,7 @@ from zonefleet.api import (
     errors,
     exports,
     imports,
+    metrics,
     pools,
     quotas,
     recordsets,
@@ -51,6 +52,8 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(blacklists.router)
     app.include_router(quotas.router)
     app.include_router(pools.router)
+    app.include_router(metrics.router)
+    app.add_middleware(metrics.MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _designate_openapi(app)  # type: ignore[method-assign]
     return app

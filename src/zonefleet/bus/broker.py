@@ -21,6 +21,7 @@ from kombu.entity import Exchange, Queue
 from kombu.exceptions import OperationalError
 from kombu.utils.url import maybe_sanitize_url
 
+from zonefleet.metrics import BUS_ERRORS
 from zonefleet.settings import BusSettings
 
 LOG = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class BrokerClient:
         except queue.Empty:
             return
         LOG.debug("%s: no broker for a while, dropped %r", self.name, dropped.body)
+        BUS_ERRORS.labels(self.name, "dropped").inc()
 
     def _connected_forever(self, role: str, work: Callable[[Connection], None]) -> None:
         """Run `work` on a live connection until stopped, reconnecting with backoff."""
@@ -107,6 +109,7 @@ class BrokerClient:
                     *connection.channel_errors, OSError) as exc:  # fmt: skip
                 # One warning per outage; the retries after it log at debug level.
                 level = logging.DEBUG if delay else logging.WARNING
+                BUS_ERRORS.labels(self.name, "connection").inc()
                 delay = min(max(delay * 2, 0.1), self.settings.retry_max_delay)
                 LOG.log(level, "%s: %s: no usable broker among %s (%s); retrying in %.1f s",
                         self.name, role, self.brokers, exc, delay)  # fmt: skip
@@ -143,3 +146,4 @@ class BrokerClient:
             self._pending.put_nowait(message)
         except queue.Full:
             LOG.debug("%s: dropped %r", self.name, message.body)
+            BUS_ERRORS.labels(self.name, "dropped").inc()

@@ -25,6 +25,7 @@ from zonefleet.bus.local import LocalBus, ZoneHints
 from zonefleet.cli import assembly
 from zonefleet.mdns.server import MdnsServer
 from zonefleet.mdns.store import ZoneStore
+from zonefleet.metrics import register_state, serve_metrics
 from zonefleet.producer.heartbeat import Health, Heartbeat, always_up
 from zonefleet.producer.ownership import Ownership
 from zonefleet.producer.runner import Producer
@@ -127,6 +128,7 @@ async def run_api(settings: Settings, db: Database) -> None:
     """The v2 API; hints go to the bus after each commit."""
     bus, notifications = assembly.bus(settings), assembly.notifier(settings)
     app = create_app(assembly.api_services(settings, db, bus, notifications))
+    register_state(db)
     try:
         async with beating(db, settings, "api", bus_health(bus)):
             await serve_api(app, settings)
@@ -144,6 +146,7 @@ async def run_worker(settings: Settings, db: Database) -> None:
             "so it must name the port mdns really listens on, not 0"
         )
     size_threads(settings)
+    serve_metrics(settings.metrics)
     reconciler = Reconciler(db, settings.worker, settings.mdns.bind)
     bus = assembly.bus(settings)
     running = asyncio.create_task(reconciler.run())
@@ -171,6 +174,7 @@ async def run_mdns(settings: Settings, db: Database) -> None:
     """The mini-DNS server: answers queries and transfers from storage."""
     mdns = MdnsServer(ZoneStore(db), settings.mdns)
     await mdns.start()
+    serve_metrics(settings.metrics)
     try:
         async with beating(db, settings, "mdns"):
             await until_signalled()
@@ -186,6 +190,7 @@ async def run_producer(settings: Settings, db: Database) -> None:
                     "run no other producer against this database")  # fmt: skip
     bus = assembly.bus(settings)
     tasks = producer(settings, db, bus)
+    serve_metrics(settings.metrics)
     running = asyncio.create_task(tasks.run())
 
     def health() -> tuple[ServiceState, dict[str, Any]]:

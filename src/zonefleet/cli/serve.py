@@ -11,6 +11,7 @@ from zonefleet.api.app import create_app
 from zonefleet.cli import assembly, roles
 from zonefleet.mdns.server import MdnsServer
 from zonefleet.mdns.store import ZoneStore
+from zonefleet.metrics import register_state
 from zonefleet.settings import Settings
 from zonefleet.storage.database import Database
 from zonefleet.worker.reconciler import Reconciler
@@ -28,6 +29,7 @@ async def serve_all(settings: Settings, db: Database) -> None:
     roles.size_threads(settings)
     bus, notifications = assembly.bus(settings), assembly.notifier(settings)
     app = create_app(assembly.api_services(settings, db, bus, notifications))
+    register_state(db)  # the other roles' counters share this process's /metrics
     mdns = MdnsServer(ZoneStore(db), settings.mdns)
     await mdns.start()
     reconciler = Reconciler(db, settings.worker, mdns.address)

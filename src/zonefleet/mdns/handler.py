@@ -42,6 +42,7 @@ from zonefleet.mdns.transfer import (
     render_messages,
     signed,
 )
+from zonefleet.metrics import MDNS_QUERIES, MDNS_TRANSFERS
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,7 +94,12 @@ class QueryHandler:
             return
         if query.flags & dns.flags.QR:
             return
+        first = True
         async for wire in self._dispatch(query, source, tcp=tcp):
+            if first:
+                qtype = dns.rdatatype.to_text(query.question[0].rdtype) if query.question else "-"
+                MDNS_QUERIES.labels(qtype, dns.rcode.to_text(dns.rcode.Rcode(wire[3] & 0x0F))).inc()
+                first = False
             yield wire
 
     async def _dispatch(
@@ -165,6 +171,7 @@ class QueryHandler:
                      f"{entry.records} records in {outgoing.sent} messages{asked}")  # fmt: skip
 
     def _served(self, zone: HostedZone, source: str, kind: str, detail: str) -> None:
+        MDNS_TRANSFERS.labels(kind, "served").inc()
         if self.steps is not None:
             self.steps.served(zone, source, kind, detail)
 
@@ -183,6 +190,8 @@ class QueryHandler:
             decision = self.acl.decide(zone, source, key_name)
         if not decision.allowed:
             LOG.info("mdns: transfer of %s refused: %s", zone.origin, decision.reason)
+            kind = dns.rdatatype.to_text(query.question[0].rdtype)
+            MDNS_TRANSFERS.labels(kind, "refused").inc()
             if self.steps is not None:
                 self.steps.refused(zone, source, decision.reason)
             return _error(query, dns.rcode.REFUSED)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zonefleet.errors import ServiceUnavailableError
+from zonefleet.metrics import DATABASE_UNAVAILABLE
 
 LOG = logging.getLogger(__name__)
 SQLITE_BUSY_SECONDS = 30.0
@@ -124,6 +125,7 @@ def _unavailable_on_disconnect() -> Iterator[None]:
         gone = isinstance(exc, InterfaceError) or exc.connection_invalidated
         if gone or _is_connection_failure(exc):
             LOG.warning("database unavailable: %s", exc.orig)
+            DATABASE_UNAVAILABLE.inc()
             raise ServiceUnavailableError() from exc
         raise
 

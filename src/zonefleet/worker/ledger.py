@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from zonefleet.dns.serial import serial_at_least
+from zonefleet.metrics import PROPAGATION_SECONDS
 from zonefleet.settings import BindAddress, WorkerSettings
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
@@ -267,6 +268,8 @@ class Ledger:
                 ):
                     zone.status, zone.action = Status.ACTIVE, Action.NONE
                     self._event(session, plan, "worker", None, "status ACTIVE")
+                    written = zone.updated_at or zone.created_at
+                    PROPAGATION_SECONDS.observe(max(0.0, (now - written).total_seconds()))
             elif current and final:
                 self._attempt_failed(session, zone, plan, served, now)
             return Status(zone.status)

@@ -29,6 +29,7 @@ from zonefleet.backends.base import Backend, BackendError, TargetSpec, ZoneRef, 
 from zonefleet.dns.notify import NotifyRefusedError, send_notify
 from zonefleet.dns.serial import serial_at_least
 from zonefleet.errors import ServiceUnavailableError
+from zonefleet.metrics import DUE_ZONES, PUSHES, ROUNDS_IN_FLIGHT
 from zonefleet.settings import BindAddress, WorkerSettings
 from zonefleet.storage.database import Database
 from zonefleet.worker.ledger import Ledger, PushResult
@@ -153,10 +154,12 @@ class Reconciler:
             return
         task = asyncio.get_running_loop().create_task(self._reconcile(zone_id, hinted))
         self._running[zone_id] = task
+        ROUNDS_IN_FLIGHT.inc()
         task.add_done_callback(lambda done: self._finished(zone_id, done))
 
     def _finished(self, zone_id: str, task: asyncio.Task[None]) -> None:
         del self._running[zone_id]
+        ROUNDS_IN_FLIGHT.dec()
         if not task.cancelled() and task.exception() is not None:
             LOG.error("worker: zone %s: round failed", zone_id, exc_info=task.exception())
         if zone_id in self._again:
@@ -169,6 +172,7 @@ class Reconciler:
             except (ServiceUnavailableError, SQLAlchemyError) as exc:
                 LOG.warning("worker: scan failed, retrying: %s", exc)
                 due = []
+            DUE_ZONES.set(len(due))
             for zone_id in due:
                 if zone_id not in self._running:
                     self._wake(zone_id, False)
@@ -246,7 +250,9 @@ class Reconciler:
             LOG.warning("worker: zone %s %s serial %s target %s: %s",
                         zone.id, zone.name, zone.serial, claimed.target_id, exc)  # fmt: skip
             error = "; ".join([*steps, f"{kind}: {exc}"])
+            PUSHES.labels(claimed.target_id, "failed").inc()
             return PushResult(claimed.target_id, claimed.remove, error=error)
+        PUSHES.labels(claimed.target_id, "removed" if claimed.remove else "pushed").inc()
         return PushResult(claimed.target_id, removed=claimed.remove, steps=tuple(steps))
 
     def _push_by_catalog(
