@@ -397,6 +397,11 @@ class Settings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level of log lines written"
     )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as plain text, or as JSON objects one per line; either way each "
+        "carries the request id, zone id and name, serial and target where they apply",
+    )
     database: DatabaseSettings = DatabaseSettings()
     api: ApiSettings = ApiSettings()
     mdns: MdnsSettings = MdnsSettings()

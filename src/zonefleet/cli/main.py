@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
+from zonefleet import logs
 from zonefleet.cli import assembly, doctor, pools, roles, tsigkeys, zones
 from zonefleet.cli.serve import serve_all
 from zonefleet.settings import Settings, SettingsError, load_settings, sample
@@ -58,9 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         console.print(f"[red]zonefleet: {exc}[/red]", highlight=False)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     commands: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
         "db": lambda settings, args: _db(settings, args.db_command),
         "pool": pools.run,

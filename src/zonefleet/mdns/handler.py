@@ -28,6 +28,7 @@ import dns.rdatatype
 import dns.rrset
 import dns.tsig
 
+from zonefleet.logs import log_context
 from zonefleet.mdns import ixfr
 from zonefleet.mdns.acl import Decision, TransferAcl
 from zonefleet.mdns.answer import Answerer
@@ -147,7 +148,8 @@ class QueryHandler:
                 outgoing = _Outgoing(query)
                 for wire in rendered:
                     yield outgoing.send(wire)
-                LOG.info(
+                _log(
+                    zone,
                     "mdns: IXFR of %s serial %s to %s to %s: %d records in %d messages, %s (%s)",
                     zone.origin, since, zone.serial, source, answer.records, len(rendered),
                     answer.detail, decision.reason,
@@ -155,14 +157,15 @@ class QueryHandler:
                 self._served(zone, source, "IXFR", f"from serial {since}: {answer.records} "
                              f"records in {len(rendered)} messages, {answer.detail}")  # fmt: skip
                 return
-            LOG.info("mdns: IXFR of %s from serial %s to %s goes as AXFR: %s",
+            _log(zone, "mdns: IXFR of %s from serial %s to %s goes as AXFR: %s",
                      zone.origin, since, source, answer.detail)  # fmt: skip
         entry = self.cache.get(zone)
         outgoing = _Outgoing(query)
         async for wire in entry.stream():
             yield outgoing.send(wire)
         self.cache.trim()
-        LOG.info(
+        _log(
+            zone,
             "mdns: AXFR of %s serial %s to %s: %d records in %d messages (%s)",
             zone.origin, zone.serial, source, entry.records, outgoing.sent, decision.reason,
         )  # fmt: skip
@@ -189,7 +192,7 @@ class QueryHandler:
             await self._run(self.acl.refresh)
             decision = self.acl.decide(zone, source, key_name)
         if not decision.allowed:
-            LOG.info("mdns: transfer of %s refused: %s", zone.origin, decision.reason)
+            _log(zone, "mdns: transfer of %s refused: %s", zone.origin, decision.reason)
             kind = dns.rdatatype.to_text(query.question[0].rdtype)
             MDNS_TRANSFERS.labels(kind, "refused").inc()
             if self.steps is not None:
@@ -227,6 +230,12 @@ class QueryHandler:
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
+
+
+def _log(zone: HostedZone, message: str, *args: object) -> None:
+    """An INFO line with the zone's id, name and serial in its context."""
+    with log_context(zone_id=zone.id, zone=zone.origin, serial=zone.serial):
+        LOG.info(message, *args)
 
 
 class _Outgoing:

@@ -29,6 +29,7 @@ from zonefleet.backends.base import Backend, BackendError, TargetSpec, ZoneRef, 
 from zonefleet.dns.notify import NotifyRefusedError, send_notify
 from zonefleet.dns.serial import serial_at_least
 from zonefleet.errors import ServiceUnavailableError
+from zonefleet.logs import log_context
 from zonefleet.metrics import DUE_ZONES, PUSHES, ROUNDS_IN_FLIGHT
 from zonefleet.settings import BindAddress, WorkerSettings
 from zonefleet.storage.database import Database
@@ -180,33 +181,42 @@ class Reconciler:
 
     async def _reconcile(self, zone_id: str, hinted: bool) -> None:
         async with self._slots:
-            try:
-                plan = await asyncio.to_thread(self.ledger.claim, zone_id, hinted=hinted)
-            except (ServiceUnavailableError, SQLAlchemyError) as exc:
-                LOG.warning("worker: zone %s: cannot claim, the scan retries: %s", zone_id, exc)
-                return
+            with log_context(zone_id=zone_id):
+                try:
+                    plan = await asyncio.to_thread(self.ledger.claim, zone_id, hinted=hinted)
+                except (ServiceUnavailableError, SQLAlchemyError) as exc:
+                    LOG.warning("worker: zone %s: cannot claim, the scan retries: %s",
+                                zone_id, exc)  # fmt: skip
+                    return
             if plan is None or plan.idle:
                 return
             self.rounds += 1
-            results = await asyncio.gather(
-                *(asyncio.to_thread(self._push, plan, claimed) for claimed in plan.claimed)
-            )
-            patient = not any(result.error for result in results)
-            if results:
-                self._remember(plan, results)
-            unrecorded: Sequence[PushResult] = results
-            if not patient:
-                # A failure is shown at once; successes go with the settle, in its transaction.
-                await asyncio.to_thread(self.ledger.record, plan, results)
-                unrecorded = ()
-            if any(result.error is None for result in results) and not plan.deleting:
-                await asyncio.to_thread(self._also_notify, plan)
-            served = await self._poll(plan, patient=patient)
-            status = await asyncio.to_thread(
-                self.ledger.settle, plan, served, final=True, results=unrecorded
-            )
-            LOG.debug("worker: zone %s %s serial %s: %s", zone_id, plan.zone.name,
-                      plan.zone.serial, status)  # fmt: skip
+            zone = plan.zone
+            with log_context(zone_id=zone_id, zone=zone.name, serial=zone.serial,
+                             request_id=plan.request_id):  # fmt: skip
+                await self._round(plan)
+
+    async def _round(self, plan: Plan) -> None:
+        """Push to the claimed targets, NOTIFY, poll the nameservers, settle."""
+        results = await asyncio.gather(
+            *(asyncio.to_thread(self._push, plan, claimed) for claimed in plan.claimed)
+        )
+        patient = not any(result.error for result in results)
+        if results:
+            self._remember(plan, results)
+        unrecorded: Sequence[PushResult] = results
+        if not patient:
+            # A failure is shown at once; successes go with the settle, in its transaction.
+            await asyncio.to_thread(self.ledger.record, plan, results)
+            unrecorded = ()
+        if any(result.error is None for result in results) and not plan.deleting:
+            await asyncio.to_thread(self._also_notify, plan)
+        served = await self._poll(plan, patient=patient)
+        status = await asyncio.to_thread(
+            self.ledger.settle, plan, served, final=True, results=unrecorded
+        )
+        LOG.debug("worker: zone %s %s serial %s: %s", plan.zone.id, plan.zone.name,
+                  plan.zone.serial, status)  # fmt: skip
 
     def _pushing_zones(self) -> set[str]:
         with self._pushing_lock:
@@ -226,6 +236,10 @@ class Reconciler:
                     del self._pushing[plan.zone.id]
 
     def _push_target(self, plan: Plan, claimed: Claimed) -> PushResult:
+        with log_context(target=claimed.target_id):
+            return self._push_in_context(plan, claimed)
+
+    def _push_in_context(self, plan: Plan, claimed: Claimed) -> PushResult:
         zone, kind = plan.zone, claimed.spec.kind
         if claimed.skip_backend:
             return PushResult(claimed.target_id, claimed.remove, steps=("nothing to do there",))
