@@ -235,12 +235,14 @@ def measure_settling(driver: Driver, values: dict[str, float]) -> None:
 # -- one engine ---------------------------------------------------------------------------
 
 
-def run_engine(engine: str, sizes: Sizes, pg_url: str, values: dict[str, float]) -> None:
+def run_engine(
+    engine: str, sizes: Sizes, pg_url: str, values: dict[str, float], *, timeline: bool = True
+) -> None:
     """Fill `values` as measurements complete (so a failure still shows what was measured)."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="zonefleet-bench-")))
         url = stack.enter_context(database(engine, workdir, pg_url))
-        env = environment(url, workdir, free_port())
+        env = environment(url, workdir, free_port(), timeline=timeline)
         upgrade_schema(env)
         progress.print(f"{engine}: bulk-loading {sizes.zones:,} zones by SQL")
         start = time.perf_counter()
@@ -336,6 +338,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--projects", type=positive, help="projects they span (default 100)")
     parser.add_argument("--creates", type=positive, help="zone and recordset creates (1000)")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL admin URL")
+    parser.add_argument(
+        "--no-timeline", action="store_true", help="the server writes no zone timelines"
+    )
     return parser
 
 
@@ -362,11 +367,13 @@ def main(argv: list[str] | None = None) -> int:
         values = results[engine] = {}
         start = time.perf_counter()
         try:
-            run_engine(engine, sizes, args.pg_url, values)
+            run_engine(engine, sizes, args.pg_url, values, timeline=not args.no_timeline)
         except BROKEN as exc:
             failures[engine] = f"{type(exc).__name__}: {exc}"
         values["wall"] = time.perf_counter() - start
     console.print(report(sizes, results))
+    if args.no_timeline:
+        console.print("The server ran with timeline.enabled = false.")
     for engine, failure in failures.items():
         console.print(f"[red]{engine} is broken:[/red] {failure}", highlight=False)
     return 1 if failures else 0

@@ -185,7 +185,7 @@ def bump_serial(connection: Connection, zone_id: str, serial: int) -> None:
     connection.execute(update(Zone).where(Zone.id == zone_id).values(serial=serial))
 
 
-def measure(sizes: Sizes, workdir: Path) -> dict[str, float]:
+def measure(sizes: Sizes, workdir: Path, *, timeline: bool = True) -> dict[str, float]:
     values: dict[str, float] = {}
     with ExitStack() as stack:
         named = Named(workdir / "named", "127.0.0.1", [], [])
@@ -193,7 +193,7 @@ def measure(sizes: Sizes, workdir: Path) -> dict[str, float]:
         stack.callback(named.stop)
         mdns_port, api_port = free_port(), free_port()
         database_url = f"sqlite:///{workdir / 'zonefleet.sqlite3'}"
-        env = environment(database_url, workdir, api_port) | {
+        env = environment(database_url, workdir, api_port, timeline=timeline) | {
             "ZONEFLEET_MDNS__BIND": f"127.0.0.1:{mdns_port}",
             "ZONEFLEET_MDNS__ALLOW_TRANSFER": "127.0.0.1/32",
             "ZONEFLEET_QUOTAS__ZONE_RECORDSETS": "-1",
@@ -277,15 +277,20 @@ def report(sizes: Sizes, values: dict[str, float]) -> Table:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.propagation", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI's small run")
+    parser.add_argument(
+        "--no-timeline", action="store_true", help="the server writes no zone timelines"
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     with tempfile.TemporaryDirectory(prefix="zonefleet-bench-") as tmp:
         try:
-            values = measure(sizes, Path(tmp))
+            values = measure(sizes, Path(tmp), timeline=not args.no_timeline)
         except (BenchError, httpx2.HTTPError, OSError) as exc:
             console.print(f"[red]propagation benchmark is broken:[/red] {exc}", highlight=False)
             return 1
     console.print(report(sizes, values))
+    if args.no_timeline:
+        console.print("The server ran with timeline.enabled = false.")
     return 0
 
 

@@ -75,8 +75,11 @@ def free_port() -> int:
         return port
 
 
-def environment(database_url: str, workdir: Path, port: int) -> dict[str, str]:
-    """The server's environment: this process's, minus any ZONEFLEET_* of the caller's own."""
+def environment(
+    database_url: str, workdir: Path, port: int, *, timeline: bool = True
+) -> dict[str, str]:
+    """The server's environment: this process's, minus any ZONEFLEET_* of the caller's own.
+    `timeline=False` runs it with the zones' timelines unwritten, to measure their cost."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("ZONEFLEET_")}
     env |= {
         "ZONEFLEET_DATABASE__URL": database_url,
@@ -88,6 +91,7 @@ def environment(database_url: str, workdir: Path, port: int) -> dict[str, str]:
         # 1,000 zones per project are loaded; the per-zone recordset quotas stay at their
         # defaults because the creates are spread over several zones.
         "ZONEFLEET_QUOTAS__ZONES": "-1",
+        "ZONEFLEET_TIMELINE__ENABLED": "true" if timeline else "false",
     }
     return env
 

@@ -301,6 +301,11 @@ class MetricsSettings(_Section):
 
 
 class TimelineSettings(_Section):
+    enabled: bool = Field(
+        True,
+        description="Write the zones' timelines (off only to measure what they cost: "
+        "`zonefleet doctor` and the timeline API then have less to show)",
+    )
     retention: float = Field(
         1209600.0,
         gt=0,

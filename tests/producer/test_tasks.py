@@ -16,9 +16,11 @@ from sqlalchemy import func, select, update
 from tests.conftest import make_settings
 from tests.service.factories import ctx, make_zone, rs_request
 from zonefleet.api.deps import ApiServices
+from zonefleet.cli import assembly
 from zonefleet.producer import tasks
 from zonefleet.producer.heartbeat import Heartbeat
 from zonefleet.producer.tasks import JournalPrune, ServiceStatusCheck, TimelinePrune, ZonePurge
+from zonefleet.storage import migrate
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
     JournalEntry,
@@ -216,3 +218,18 @@ def test_a_heartbeat_updates_its_row_and_ends_down(database: Database, tmp_path:
         row = session.get(ServiceStatus, heart.id)
         assert row is not None and row.status == ServiceState.DOWN
         assert row.service_name == "worker" and row.stats["pid"] > 0
+
+
+def test_with_the_timeline_off_no_step_is_written(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, ZONEFLEET_TIMELINE__ENABLED="false")
+    database = assembly.database(settings)
+    try:
+        migrate.upgrade(database, settings.pools.default_ns_hostname)
+        services = assembly.api_services(settings, database)
+        zone = make_zone(services, "quiet.example.")
+        with database.read() as session:
+            steps = session.scalar(select(func.count()).select_from(ZoneEvent)
+                                   .where(ZoneEvent.zone_id == zone.id))  # fmt: skip
+        assert steps == 0
+    finally:
+        database.dispose()

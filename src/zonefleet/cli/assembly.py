@@ -27,7 +27,10 @@ from zonefleet.storage.database import Database
 
 def database(settings: Settings) -> Database:
     return Database(
-        settings.database_url, pool_size=settings.database.pool_size, echo=settings.database.echo
+        settings.database_url,
+        pool_size=settings.database.pool_size,
+        echo=settings.database.echo,
+        timeline=settings.timeline.enabled,
     )
 
 

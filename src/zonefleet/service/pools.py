@@ -187,7 +187,7 @@ class PoolService:
                 mark_pending(zone)
             if rewritten or recheck:
                 touched.append(zone.id)
-                repos.session.add(pool_event(zone, pool, sections))
+                repos.events.add(pool_event(zone, pool, sections))
         return touched
 
     def _rewrite_ns(self, repos: Repositories, zone: Zone, hostnames: list[str]) -> bool:

@@ -33,7 +33,11 @@ SQLITE_BUSY_SECONDS = 30.0
 class Database:
     """Owns the engines; hands out sessions inside transactions."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, echo: bool = False, timeline: bool = True
+    ) -> None:
+        """`timeline=False` keeps the zones' timelines unwritten (sessions say so in their
+        `info`, which `EventRepository` reads): for measuring what the timeline costs."""
         self.url = make_url(url)
         self.dialect = self.url.get_backend_name()
         # Reentrant: a nested write in one thread waits on SQLite's busy timeout, as it did.
@@ -49,8 +53,9 @@ class Database:
                 options["pool_recycle"] = 3600
             self.write_engine = create_engine(self.url, echo=echo, **options)
             self.read_engine = self.write_engine
-        self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        info = {"timeline": timeline}
+        self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False, info=info)
+        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, info=info)
 
     @contextmanager
     def write(self) -> Iterator[Session]:

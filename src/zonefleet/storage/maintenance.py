@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, delete, distinct, func, insert, select, update
+from sqlalchemy import case, delete, distinct, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from zonefleet.storage.models import LIVE, JournalEntry, Status, Zone, ZoneEvent, ZoneTarget
+from zonefleet.storage.repositories import EventRepository
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,9 @@ class MaintenanceRepository:
             .where(ZoneTarget.zone_id == zone.id)
             .values(present=False, next_attempt_at=now)
         )
-        connection.execute(
-            insert(ZoneEvent).values(zone_id=zone.id, at=now, role="producer",
-                                     event="drift found", detail=reason, serial=zone.serial)
+        EventRepository(self.session).add(
+            ZoneEvent(zone_id=zone.id, at=now, role="producer", event="drift found",
+                      detail=reason, serial=zone.serial)
         )  # fmt: skip
         return True
 

@@ -918,12 +918,12 @@ class EventRepository:
 
     def add(self, event: ZoneEvent) -> None:
         """INSERT by Core; the object stays out of the session."""
-        _core(self.session).execute(insert(EVENTS), insert_values(event, EVENTS))
+        self.add_all([event])
 
     def add_all(self, events: Sequence[ZoneEvent]) -> None:
-        """One INSERT of many steps (executemany)."""
+        """One INSERT of many steps (executemany); none where the timeline is off."""
         rows = [insert_values(event, EVENTS) for event in events]
-        if rows:
+        if rows and self.session.info.get("timeline", True):
             _core(self.session).execute(insert(EVENTS), rows)
 
     def last_request(self, zone_id: str) -> str | None:
