@@ -142,7 +142,13 @@ def test_a_transfer_acl_refusing_the_targets_source_is_named(
     assert "127.0.0.3" in first["summary"].split(":")[0]
     assert first["summary"].endswith("is not a pool host nor in mdns.allow_transfer")
     assert "mdns.allow_transfer" in first["fix"]
-    assert any("rndc zonestatus" in line for line in first["evidence"])
+    assert any("transfer refused to 127.0.0.3" in line for line in first["evidence"])
+    # The target's own finding: its address is allowed, and named's word on the zone.
+    [own] = [f for f in findings(report, "transfer permission") if f != first]
+    assert own["verdict"] == "ok" and own["summary"].startswith("mdns lets target")
+    assert any(
+        line.startswith("the target") and "rndc zonestatus" in line for line in own["evidence"]
+    ), own["evidence"]
     assert stack.zone(zone.id).status != Status.ACTIVE
 
 

@@ -33,6 +33,11 @@ T = TypeVar("T")
 CALL_TIMEOUTS = ("rndc_timeout", "api_timeout", "timeout", "notify_timeout")
 # How far back mdns's transfer steps count as the current word on a client.
 TRANSFER_WINDOW = timedelta(hours=1)
+TRANSFER_FIX = (
+    "let the target's transfer source through: list it as a nameserver or target host of the "
+    "pool, add its network to mdns.allow_transfer, or give the target a TSIG key (pools.yaml "
+    "tsigkey_name)"
+)
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,7 @@ class Doctor:
             self._nameservers(facts, pool, zones),
         )
         mdns, *targets, nameservers = found
-        findings = [*mdns]
+        findings = [*mdns, *self._strangers(facts, pool, zones)]
         for target_findings in targets:
             findings += target_findings
         return [*findings, *nameservers]
@@ -236,7 +241,9 @@ class Doctor:
             return ""
         ref = ZoneRef(zone.id, zone.name, zone.serial)
         said = await self._call(lambda: backend.zone_status(ref))
-        return said or "" if not isinstance(said, BaseException) else said
+        if isinstance(said, BaseException):
+            return said
+        return said or ""
 
     def _transfer(
         self,
@@ -246,51 +253,49 @@ class Doctor:
         zones: Sequence[ZoneFacts],
         said: str | BaseException,
     ) -> Finding:
-        """mdns's ACL for the target's address, and mdns's latest word on each client that
-        asked for these zones: a client whose latest transfer was refused is broken."""
+        """mdns's ACL for the target's address, mdns's latest word on transfers to that
+        address, and the target's own word on the zone."""
         host = target.spec.options.host if target.spec else None
         decision = facts.acl.get((pool.id, host)) if host else None
-        ids = {zone.id for zone in zones}
-        latest: dict[str, tuple[datetime, str, str]] = {}
-        for step in facts.transfers:
-            if step.zone_id in ids:
-                latest[step.source] = (step.at, step.event, step.detail)
-        refused = {s: v for s, v in latest.items() if v[1] == "transfer refused"}
+        latest = _latest_transfers(facts, zones).get(host or "")
         evidence = []
+        if decision is not None:
+            evidence.append(f"mdns's ACL for {host}: {decision.reason}")
+        if latest is not None:
+            at, event, detail = latest
+            evidence.append(f"mdns, {at:%Y-%m-%d %H:%M:%S}: {event} to {host}: {detail}")
         if isinstance(said, BaseException):
             evidence.append(f"the target could not be asked about the zone: {said}")
         elif said:
             evidence.append(f"the target says: {said}")
-        for source, (at, event, detail) in sorted(latest.items()):
-            evidence.append(f"mdns, {at:%Y-%m-%d %H:%M:%S}: {event} to {source}: {detail}")
-        if decision is not None:
-            evidence.insert(0, f"mdns's ACL for {host}: {decision.reason}")
-        fix = (
-            "let the target's transfer source through: list it as a nameserver or target "
-            "host of the pool, add its network to mdns.allow_transfer, or give the target "
-            "a TSIG key (pools.yaml tsigkey_name)"
-        )
-        if refused:
-            sources = ", ".join(sorted(refused))
-            _, _, detail = max(refused.values())
-            return Finding(
-                Link.TRANSFER,
-                Verdict.BROKEN,
-                f"mdns refuses transfers to {sources}: {detail}",
-                capped(evidence),
-                fix,
-            )
-        if decision is not None and not decision.allowed:
-            return Finding(
-                Link.TRANSFER,
-                Verdict.BROKEN,
-                f"mdns would refuse transfers from {host}: {decision.reason}",
-                capped(evidence),
-                fix,
-            )
-        return Finding(
-            Link.TRANSFER, Verdict.OK, f"target {target.label} may transfer", capped(evidence)
-        )
+        if latest is not None and latest[1] == "transfer refused":
+            summary = f"mdns refuses transfers to {host}: {latest[2]}"
+        elif decision is not None and not decision.allowed:
+            summary = f"mdns would refuse transfers to {host}: {decision.reason}"
+        else:
+            summary = f"mdns lets target {target.label} transfer from its address"
+            return Finding(Link.TRANSFER, Verdict.OK, summary, tuple(evidence))
+        return Finding(Link.TRANSFER, Verdict.BROKEN, summary, tuple(evidence), TRANSFER_FIX)
+
+    @staticmethod
+    def _strangers(facts: Facts, pool: PoolFacts, zones: Sequence[ZoneFacts]) -> list[Finding]:
+        """Refusals to addresses that are no target's: a target transferring from another
+        address than the one pools.yaml gives it (BIND's transfer-source, a NAT)."""
+        hosts = {t.spec.options.host for t in pool.targets if t.spec is not None}
+        refused = {
+            source: step
+            for source, step in _latest_transfers(facts, zones).items()
+            if source not in hosts and step[1] == "transfer refused"
+        }
+        if not refused:
+            return []
+        evidence = [
+            f"mdns, {at:%Y-%m-%d %H:%M:%S}: {event} to {source}: {detail}"
+            for source, (at, event, detail) in sorted(refused.items())
+        ]
+        _, _, detail = max(refused.values())
+        summary = f"mdns refuses transfers to {', '.join(sorted(refused))}: {detail}"
+        return [Finding(Link.TRANSFER, Verdict.BROKEN, summary, capped(evidence), TRANSFER_FIX)]
 
     async def _nameservers(
         self, facts: Facts, pool: PoolFacts, zones: Sequence[ZoneFacts]
@@ -304,9 +309,8 @@ class Doctor:
         for (zone, ns), answer in zip(pairs, answers, strict=True):
             if answer.satisfies(zone.serial, deleted=False):
                 continue
-            fresh = zone.oldest_write is not None and (now - zone.oldest_write) < timedelta(
-                seconds=self.options.grace
-            )
+            written = zone.oldest_write or zone.latest_write
+            fresh = now - written < timedelta(seconds=self.options.grace)
             if fresh:
                 in_flight += 1
                 continue
@@ -431,6 +435,18 @@ def _bounded(target: TargetFacts, timeout: float) -> Backend:
         spec.id, spec.kind, options.model_copy(update=lowered), spec.masters, spec.tsig
     )
     return backend_class(target.kind)(bounded)
+
+
+def _latest_transfers(
+    facts: Facts, zones: Sequence[ZoneFacts]
+) -> dict[str, tuple[datetime, str, str]]:
+    """mdns's latest step (time, event, detail) per client address for these zones."""
+    ids = {zone.id for zone in zones}
+    latest: dict[str, tuple[datetime, str, str]] = {}
+    for step in facts.transfers:  # oldest first: the last one stays
+        if step.zone_id in ids:
+            latest[step.source] = (step.at, step.event, step.detail)
+    return latest
 
 
 def _control_finding(target: TargetFacts, control: str | BaseException) -> Finding:

@@ -32,7 +32,8 @@ class ZoneFacts:
     status: str
     action: str
     pool_id: str
-    oldest_write: datetime | None
+    oldest_write: datetime | None  # the oldest write not served yet (one zone's walk only)
+    latest_write: datetime
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def _zone_facts(found: DoctorRepository, zone: Zone, *, with_age: bool) -> ZoneF
         zone.action,
         zone.pool_id,
         oldest,
+        zone.updated_at or zone.created_at,
     )
 
 
