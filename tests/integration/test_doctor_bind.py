@@ -160,7 +160,7 @@ def test_a_pools_yaml_edited_but_not_loaded_is_named_with_the_difference(
 ) -> None:
     bind = named_factory()
     stack = bind_stack(bind)
-    make_zone(stack.services, "edited.example.")
+    stack.wait_for(make_zone(stack.services, "edited.example.").id, Status.ACTIVE)
     mdns = stack.mdns.address
     path = tmp_path / "pools.yaml"
     path.write_text(bind_pool_yaml([bind], mdns.host, mdns.port))
