@@ -65,6 +65,21 @@ DATABASE_UNAVAILABLE = Counter(
 )
 
 
+STATE_GAUGES = (
+    ("zonefleet_zones", "Live zones by status", "status"),
+    (
+        "zonefleet_nameserver_lagging_zones",
+        "Zones a nameserver does not serve at their serial, as the worker last saw",
+        "nameserver",
+    ),
+    (
+        "zonefleet_target_failing_zones",
+        "Zones whose last backend call on a target failed",
+        "target",
+    ),
+)
+
+
 class StateCollector:
     """Zones by status, lagging zones per nameserver and failing zones per target, read from
     the database when scraped (at most once per `cache_seconds`)."""
@@ -82,24 +97,13 @@ class StateCollector:
         counts = self._read()
         if counts is None:
             return
-        zones = GaugeMetricFamily("zonefleet_zones", "Live zones by status", labels=["status"])
-        for status, count in sorted(counts.zones.items()):
-            zones.add_metric([status], count)
-        lagging = GaugeMetricFamily(
-            "zonefleet_nameserver_lagging_zones",
-            "Zones a nameserver does not serve at their serial, as the worker last saw",
-            labels=["nameserver"],
-        )
-        for nameserver, count in sorted(counts.lagging.items()):
-            lagging.add_metric([nameserver], count)
-        failing = GaugeMetricFamily(
-            "zonefleet_target_failing_zones",
-            "Zones whose last backend call on a target failed",
-            labels=["target"],
-        )
-        for target, count in sorted(counts.failing.items()):
-            failing.add_metric([target], count)
-        yield from (zones, lagging, failing)
+        for (name, help_text, label), values in zip(
+            STATE_GAUGES, (counts.zones, counts.lagging, counts.failing), strict=True
+        ):
+            family = GaugeMetricFamily(name, help_text, labels=[label])
+            for key, count in sorted(values.items()):
+                family.add_metric([key], count)
+            yield family
 
     def _read(self) -> StateCounts | None:
         with self._lock:

@@ -76,6 +76,7 @@ def test_the_timeline_walks_a_change_from_the_api_to_bind_serving_it(
             claimed["role"] == "worker" and claimed["subject"] == bind_stack.reconciler.ledger.owner
         )
         assert claimed["request_id"] == request_id
+        assert claimed["detail"] == "push to 1 of 1 targets, woken by a hint from the bus"
         pushed = after(steps, claimed, "pushed")
         assert pushed["detail"] == "bind9: zone configured, refresh requested"
         served = after(steps, write, "transfer served")

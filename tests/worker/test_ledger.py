@@ -97,7 +97,10 @@ def test_settle_writes_the_push_results_it_is_given_in_its_own_transaction(
     assert steps[:2] == [("claimed", "worker-a"), ("pushed", "t1")]
     assert steps[-1] == ("status ACTIVE", None)
     claimed = events[[e.event for e in events].index("claimed")]
-    assert (claimed.detail, claimed.request_id) == ("push to 1 of 1 targets", "req-test")
+    assert (claimed.detail, claimed.request_id) == (
+        "push to 1 of 1 targets, woken by a hint from the bus",
+        "req-test",
+    )
     # The push's own time, not the settle's.
     assert events[[e.event for e in events].index("pushed")].at == pushed.at.replace(
         tzinfo=events[0].at.tzinfo

@@ -180,7 +180,8 @@ class Ledger:
             )
             if claimed:
                 work = "remove" if deleting else "push"
-                detail = f"{work} to {len(claimed)} of {len(rows)} targets"
+                woken = "woken by a hint from the bus" if hinted else "found due by the scan"
+                detail = f"{work} to {len(claimed)} of {len(rows)} targets, {woken}"
                 self._event(session, plan, "worker", self.owner, "claimed", detail=detail, at=now)
             return plan
 
