@@ -121,6 +121,21 @@ def test_serve_runs_the_embedded_default(tmp_path: Path) -> None:
         while httpx.get(zone_url).json()["status"] != "ACTIVE":
             assert time.monotonic() < deadline + 10, "the zone never went ACTIVE"
             time.sleep(0.05)
+        # /metrics of the one process counts what every role did and reads the zones' state.
+        metrics = httpx.get(f"{base}/metrics").text
+        assert 'zonefleet_zones{status="ACTIVE"} 1.0' in metrics
+        assert "zonefleet_propagation_seconds_count 1.0" in metrics
+        # The mdns role's heartbeat says where it listens; doctor, run as an operator would,
+        # finds the serving process healthy.
+        statuses = httpx.get(f"{base}/v2/service_statuses").json()["service_statuses"]
+        [mdns] = [s for s in statuses if s["service_name"] == "mdns"]
+        assert mdns["capabilities"] == {"listen": f"127.0.0.1:{mdns_port}"}
+        doctor = subprocess.run(
+            [ZONEFLEET, "doctor", "served.example."],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+        assert "verdict: healthy" in doctor.stdout
     finally:
         process.send_signal(signal.SIGTERM)
         # Every role stops cleanly and the process exits 0, not by the signal.

@@ -44,10 +44,10 @@ def doctor(
 
     def bound(stack: Stack, **env: str) -> Run:
         def run(*args: str) -> tuple[int, dict[str, Any]]:
-            for name, value in env.items():
-                monkeypatch.setenv(name, value)
             monkeypatch.setenv("ZONEFLEET_DATABASE__URL", str(stack.database.url))
             monkeypatch.setenv("ZONEFLEET_MDNS__BIND", str(stack.mdns.address))
+            for name, value in env.items():
+                monkeypatch.setenv(name, value)
             capsys.readouterr()
             status = main(["doctor", *args, "--json", "--timeout", "1", "--grace", "0"])
             return status, json.loads(capsys.readouterr().out)
@@ -123,6 +123,30 @@ def test_a_master_that_is_not_where_mdns_listens_is_named(
         f"from 127.0.0.1:{elsewhere}, but mdns listens on {stack.mdns.address}" in first["summary"]
     )
     assert served_serial(bind.host, bind.port, dns.name.from_text("moved.example.")) != zone.serial
+
+
+def test_mdns_is_found_where_its_heartbeat_says_it_listens(
+    named_factory: NamedFactory, stack_factory: Callable[..., Stack], doctor: Callable[..., Run]
+) -> None:
+    """In a cluster doctor runs elsewhere: its own mdns.bind names no mdns (nothing answers
+    there), yet the mdns process's heartbeat says where it listens."""
+    bind = named_factory()
+    stack = stack_factory(ZONEFLEET_WORKER__POLL_TIMEOUT="1")
+    elsewhere = free_port("127.0.0.1")
+    PoolService(stack.database).update_pools(
+        parse_pools(bind_pool_yaml([bind], "127.0.0.1", elsewhere))
+    )
+    beat(stack)
+    listen = {"listen": str(stack.mdns.address)}
+    Heartbeat(stack.database, stack.settings.heartbeat, "mdns", capabilities=listen).beat(
+        ServiceState.UP, {}
+    )
+    make_zone(stack.services, "clustered.example.")
+    nowhere = f"127.0.0.1:{free_port('127.0.0.1')}"
+    status, report = doctor(stack, ZONEFLEET_MDNS__BIND=nowhere)("clustered.example.")
+    first = report["first_broken"]
+    assert (status, first["link"]) == (1, "mdns reachability")
+    assert first["summary"].endswith(f"but mdns listens on {stack.mdns.address}")
 
 
 def test_a_transfer_acl_refusing_the_targets_source_is_named(

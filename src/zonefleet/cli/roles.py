@@ -101,10 +101,16 @@ def bus_health(bus: Bus) -> Health:
 
 @contextlib.asynccontextmanager
 async def beating(
-    db: Database, settings: Settings, service_name: str, health: Health = always_up
+    db: Database,
+    settings: Settings,
+    service_name: str,
+    health: Health = always_up,
+    capabilities: dict[str, Any] | None = None,
 ) -> AsyncIterator[Heartbeat]:
     """Heartbeats for one role while the block runs; DOWN when it ends."""
-    heart = Heartbeat(db, settings.heartbeat, service_name, health=health)
+    heart = Heartbeat(
+        db, settings.heartbeat, service_name, health=health, capabilities=capabilities
+    )
     running = asyncio.create_task(heart.run())
     try:
         yield heart
@@ -176,11 +182,17 @@ async def run_mdns(settings: Settings, db: Database) -> None:
     await mdns.start()
     serve_metrics(settings.metrics)
     try:
-        async with beating(db, settings, "mdns"):
+        async with beating(db, settings, "mdns", capabilities=mdns_capabilities(mdns)):
             await until_signalled()
     finally:
         await mdns.stop()
         LOG.info("mdns stopped")
+
+
+def mdns_capabilities(mdns: MdnsServer) -> dict[str, Any]:
+    """What an mdns process says of itself: where it really listens (doctor compares the
+    pools' masters with it)."""
+    return {"listen": str(mdns.address)}
 
 
 async def run_producer(settings: Settings, db: Database) -> None:

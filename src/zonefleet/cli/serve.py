@@ -40,7 +40,10 @@ async def serve_all(settings: Settings, db: Database) -> None:
     try:
         async with contextlib.AsyncExitStack() as hearts:
             for role in ("api", "mdns", "worker", "producer"):
-                await hearts.enter_async_context(roles.beating(db, settings, role))
+                told = roles.mdns_capabilities(mdns) if role == "mdns" else None
+                await hearts.enter_async_context(
+                    roles.beating(db, settings, role, capabilities=told)
+                )
             await roles.serve_api(app, settings)
     finally:
         tasks.stop()

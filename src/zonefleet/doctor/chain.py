@@ -19,7 +19,15 @@ from typing import TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from zonefleet.backends.base import Backend, BackendError, BackendOptions, ZoneRef, backend_class
-from zonefleet.doctor.facts import Facts, PoolFacts, TargetFacts, ZoneFacts, read_facts, unique
+from zonefleet.doctor.facts import (
+    Facts,
+    PoolFacts,
+    Process,
+    TargetFacts,
+    ZoneFacts,
+    read_facts,
+    unique,
+)
 from zonefleet.doctor.findings import Finding, Link, Report, Verdict, capped
 from zonefleet.doctor.pools_file import compare_pools_file
 from zonefleet.errors import ServiceUnavailableError
@@ -118,12 +126,7 @@ class Doctor:
 
     def _workers(self, facts: Facts) -> Finding:
         now = utcnow()
-        down_after = timedelta(seconds=self.settings.heartbeat.down_after)
-        alive = [
-            p
-            for p in facts.processes
-            if now - p.heartbeated_at <= down_after and p.status != ServiceState.DOWN
-        ]
+        alive = [p for p in self._alive(facts, now) if p.service_name == "worker"]
         claims = self._claims(facts, now)
         if alive:
             names = [
@@ -133,7 +136,8 @@ class Doctor:
             return Finding(
                 Link.WORKERS, Verdict.OK, f"{len(alive)} worker(s) alive", capped([*names, *claims])
             )
-        last = facts.processes[0] if facts.processes else None
+        workers = [p for p in facts.processes if p.service_name == "worker"]
+        last = workers[0] if workers else None
         evidence = (
             ["no process has ever heartbeated as a worker"]
             if last is None
@@ -149,6 +153,15 @@ class Doctor:
             (*evidence, *claims),
             fix="start `zonefleet worker` (or `zonefleet serve`) against this database",
         )
+
+    def _alive(self, facts: Facts, now: datetime) -> list[Process]:
+        """Processes whose heartbeat is fresh and not DOWN."""
+        down_after = timedelta(seconds=self.settings.heartbeat.down_after)
+        return [
+            p
+            for p in facts.processes
+            if now - p.heartbeated_at <= down_after and p.status != ServiceState.DOWN
+        ]
 
     @staticmethod
     def _claims(facts: Facts, now: datetime) -> list[str]:
@@ -180,7 +193,7 @@ class Doctor:
         zones = [zone for zone in facts.zones if zone.pool_id == pool.id]
         sample = zones[0] if zones else None
         found = await asyncio.gather(
-            self._mdns(pool, sample),
+            self._mdns(facts, pool, sample),
             *(self._target(facts, pool, target, zones) for target in pool.targets),
             self._nameservers(facts, pool, zones),
         )
@@ -190,24 +203,30 @@ class Doctor:
             findings += target_findings
         return [*findings, *nameservers]
 
-    async def _mdns(self, pool: PoolFacts, zone: ZoneFacts | None) -> list[Finding]:
+    async def _mdns(self, facts: Facts, pool: PoolFacts, zone: ZoneFacts | None) -> list[Finding]:
         """Every master a target of the pool is told to transfer from answers the zone's SOA
-        as mdns would (with the zone's serial); mdns.bind too, for a pool served by it alone."""
+        as mdns would (with the zone's serial); mdns itself, for a pool served by it alone.
+        Where mdns listens: each live mdns's heartbeat, and this configuration's mdns.bind."""
         if zone is None:
             return []
-        listen = Nameserver(*self.settings.mdns.bind)
+        bind = Nameserver(*self.settings.mdns.bind)
         masters: dict[Nameserver, list[str]] = {}
         for target in pool.targets:
             for master in target.spec.masters if target.spec else ():
                 masters.setdefault(Nameserver(master.host, master.port), []).append(target.label)
         if not pool.targets:
-            masters[listen] = []  # a pool without targets: mdns itself is its nameserver
-        answers = await asyncio.gather(*(self._soa(zone, m) for m in [*masters, listen]))
-        by_master = dict(zip([*masters, listen], answers, strict=True))
-        mine = by_master[listen]
+            masters[bind] = []  # a pool without targets: mdns itself is its nameserver
+        asked = unique([*masters, bind])
+        answers = dict(zip(asked, await asyncio.gather(*(self._soa(zone, m) for m in asked)),
+                           strict=True))  # fmt: skip
+        listening = [
+            p.listen for p in self._alive(facts, utcnow()) if p.service_name == "mdns" and p.listen
+        ]
+        if answers[bind].serial == zone.serial and str(bind) not in listening:
+            listening.append(str(bind))
         return [
-            _master_finding(zone, m, users, by_master[m], listen=listen, mine=mine)
-            for m, users in masters.items()
+            _master_finding(zone, master, users, answers[master], listening)
+            for master, users in masters.items()
         ]
 
     async def _target(
@@ -366,15 +385,10 @@ class Doctor:
 
 
 def _master_finding(
-    zone: ZoneFacts,
-    master: Nameserver,
-    users: list[str],
-    answer: Served,
-    *,
-    listen: Nameserver,
-    mine: Served,
+    zone: ZoneFacts, master: Nameserver, users: list[str], answer: Served, listening: list[str]
 ) -> Finding:
-
+    """One master against what it should be: this mdns, answering the zone's serial.
+    `listening`: the addresses where an mdns answers (heartbeats, and mdns.bind if it does)."""
     told = (
         f"{', '.join(users)} transfer(s) from {master}"
         if users
@@ -388,13 +402,13 @@ def _master_finding(
             (f"{told}; it answers serial {answer.serial}",),
         )
     evidence = [f"{master}: {answer.error or f'serial {answer.serial}'}"]
-    if master != listen:
-        state = f"serial {mine.serial}" if mine.serial is not None else mine.error
-        evidence.append(f"mdns.bind is {listen}: {state}")
+    evidence.append(f"mdns listens on {', '.join(listening)}" if listening
+                    else "no mdns process heartbeats, and mdns.bind does not answer")  # fmt: skip
     if not answer.reachable:
-        summary = f"{told}, but nothing answers there"
-        if master != listen and mine.serial is not None:
-            summary = f"{told}, but mdns listens on {listen}"
+        elsewhere = [address for address in listening if address != str(master)]
+        summary = f"{told}, but " + (
+            f"mdns listens on {', '.join(elsewhere)}" if elsewhere else "nothing answers there"
+        )
     elif answer.serial is None:
         summary = f"{told}, which answers but does not serve {zone.name}: not this mdns"
     else:
@@ -402,9 +416,11 @@ def _master_finding(
             f"{told}, which serves {zone.name} at serial {answer.serial}, not "
             f"{zone.serial}: another mdns or another database"
         )
+    where = listening[0] if listening else "mdns's address"
     fix = (
-        f"make the masters of the pool's targets in pools.yaml mdns's address ({listen}) "
-        "and run `zonefleet pool update`, or set mdns.bind to the masters' address"
+        f"make the masters of the pool's targets in pools.yaml {where} and run `zonefleet "
+        "pool update`, or make mdns listen where the masters say (mdns.bind); start mdns if "
+        "none runs"
     )
     return Finding(Link.MDNS, Verdict.BROKEN, summary, tuple(evidence), fix)
 

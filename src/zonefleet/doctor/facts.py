@@ -21,7 +21,7 @@ from zonefleet.storage.models import Pool, TsigKey, Zone
 from zonefleet.worker.plan import nameservers, target_spec
 from zonefleet.worker.serials import Nameserver
 
-WORKER_ROLES = ("worker",)  # `serve` heartbeats once per role it runs
+ROLES = ("worker", "mdns")  # `serve` heartbeats once per role it runs
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class Process:
     hostname: str
     status: str
     heartbeated_at: datetime
+    listen: str | None  # an mdns's bound address, from its heartbeat
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,10 @@ def read_facts(
             definitions=[definition_of(pool) for pool in pools],
             zones=zones,
             processes=[
-                Process(s.service_name, s.hostname, s.status, s.heartbeated_at)
-                for s in found.services(WORKER_ROLES)
+                Process(
+                    s.service_name, s.hostname, s.status, s.heartbeated_at, _listen(s.capabilities)
+                )
+                for s in found.services(ROLES)
             ],
             transfers=[
                 TransferStep(e.at, e.zone_id, e.subject or "", e.event, e.detail or "")
@@ -207,6 +210,11 @@ def _acl_decisions(
             except ValueError:
                 decisions[(pool.id, host)] = Decision(False, f"{host} is not an IP address")
     return decisions
+
+
+def _listen(capabilities: object) -> str | None:
+    found = capabilities.get("listen") if isinstance(capabilities, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def unique(items: Sequence[Nameserver]) -> list[Nameserver]:
