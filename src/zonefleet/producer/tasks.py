@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from zonefleet.bus.local import ZoneHints
 from zonefleet.errors import ServiceUnavailableError
+from zonefleet.logs import log_context
 from zonefleet.settings import Settings
 from zonefleet.storage.database import Database
 from zonefleet.storage.maintenance import AuditedZone, JournalPruned, MaintenanceRepository
@@ -110,7 +111,11 @@ class DriftAudit:
         now = utcnow()
         with self.database.write() as session:
             repository = MaintenanceRepository(session)
-            return [z.id for z, reason in drifted.items() if repository.push_again(z, reason, now)]
+            pushed = [z for z, reason in drifted.items() if repository.push_again(z, reason, now)]
+        for zone in pushed:
+            with log_context(zone_id=zone.id, zone=zone.name, serial=zone.serial):
+                LOG.info("producer: drift audit pushes %s again: %s", zone.name, drifted[zone])
+        return [zone.id for zone in pushed]
 
 
 class ZonePurge:
