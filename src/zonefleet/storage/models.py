@@ -232,7 +232,7 @@ class Zone(Base):
         # `deleted` beside the name so SQLite never prefers ix_zones_list for these lookups.
         Index("ix_zones_name", "name", "deleted"),
         Index("ix_zones_reverse_name", "deleted", "reverse_name"),
-        Index("ix_zones_parent_zone_id", "parent_zone_id"),
+        Index("ix_zones_parent", "parent_zone_id", "deleted"),
         # The reconciler's scan: zones whose nameservers may lag.
         Index("ix_zones_status", "status"),
     )
