@@ -6,6 +6,10 @@ import uuid
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from zonefleet.storage.database import Database
+from zonefleet.storage.models import Zone
 
 P1 = {"X-Auth-Project-ID": "p1"}
 P2 = {"X-Auth-Project-ID": "p2"}
@@ -213,3 +217,15 @@ def test_routing_errors(client: TestClient) -> None:
 def test_non_ascii_digits_in_numeric_filters_are_refused(client: TestClient) -> None:
     assert_error(client.get("/v2/zones?ttl=%C2%B2", headers=P1), 400, "bad_request")
     assert_error(client.get("/v2/zones?limit=%C2%B2", headers=P1), 400, "invalid_limit")
+
+
+def test_a_hard_delete_is_kept_on_the_zone_for_its_targets(
+    client: TestClient, sqlite_database: Database
+) -> None:
+    soft, hard = create(client, "soft.example."), create(client, "hard.example.")
+    assert client.delete(f"/v2/zones/{soft['id']}", headers=P1).status_code == 202
+    headers = {**P1, "X-Designate-Hard-Delete": "true"}
+    assert client.delete(f"/v2/zones/{hard['id']}", headers=headers).status_code == 202
+    with sqlite_database.read() as session:
+        flags = dict(session.execute(select(Zone.name, Zone.hard_delete)).all())
+    assert flags == {"soft.example.": False, "hard.example.": True}

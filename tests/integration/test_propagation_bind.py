@@ -96,6 +96,15 @@ def test_a_deleted_zone_leaves_bind(bind_stack: Stack, bind: Named) -> None:
     bind_stack.wait_for(zone.id, Status.DELETED)
     assert answer(bind, "gone.example.", "SOA").rcode() == dns.rcode.REFUSED
     assert "gone.example" not in bind.added_zones()
+    # A plain delete leaves named's zone file; X-Designate-Hard-Delete (admin) removes it.
+    assert (bind.directory / f"gone.example.{zone.id}.db").exists()
+    hard = make_zone(bind_stack.services, "hard.example.")
+    bind_stack.wait_for(hard.id, Status.ACTIVE)
+    assert (bind.directory / f"hard.example.{hard.id}.db").exists()
+    bind_stack.services.zones.delete_zone(ctx("p1", "admin", hard_delete=True), hard.id)
+    bind_stack.wait_for(hard.id, Status.DELETED)
+    assert "'delzone -clean hard.example.'" in bind.log()
+    assert not (bind.directory / f"hard.example.{hard.id}.db").exists()
 
 
 def test_bind_down_turns_error_naming_it_and_bind_back_turns_active(

@@ -65,6 +65,8 @@ class ZoneRef:
     id: str
     name: dns.name.Name
     serial: int
+    # Deleted with X-Designate-Hard-Delete: `remove_zone` drops its files and journal too.
+    hard_delete: bool = False
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ class Bind9Backend(Backend):
 
     def remove_zone(self, zone: ZoneRef) -> None:
         name = safe_name(zone.name, "zone name")
-        clean = ["-clean"] if self.options.clean_zonefile else []
+        clean = ["-clean"] if self.options.clean_zonefile or zone.hard_delete else []
         done = self._rndc("delzone", *clean, name, *self._view())
         # "not found" also answers an unknown view; only a missing zone is success.
         if done.returncode != 0 and "no matching zone" not in done.stderr:

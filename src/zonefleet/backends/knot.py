@@ -133,7 +133,7 @@ class KnotBackend(Backend):
         name = plain_name(zone.name, "zone name")
         if self._zone_items(name) is None:
             return
-        if self.options.purge_zone:
+        if self.options.purge_zone or zone.hard_delete:
             # Purged while still configured, without +expire: knotd keeps serving it from
             # memory and schedules no new transfer, yet the file and journal are gone.
             self._run("zone-purge", "-f", "-b", name, "+zonefile", "+journal", "+timers")

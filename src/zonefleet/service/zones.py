@@ -70,7 +70,7 @@ from zonefleet.storage.models import (
     new_id,
     utcnow,
 )
-from zonefleet.storage.repositories import Repositories
+from zonefleet.storage.repositories import ZONE_CHANGE_COLUMNS, Repositories
 
 MAX_TTL = 2147483647
 
@@ -312,9 +312,11 @@ class ZoneService:
             zone.status = Status.PENDING
             zone.version += 1
             zone.updated_at = utcnow()
-            repos.zones.save(zone)
+            zone.hard_delete = ctx.hard_delete
+            repos.zones.save(zone, (*ZONE_CHANGE_COLUMNS, "hard_delete"))
             catalog_id = catalog.remove_member(repos, zone, self.clock())
-            api_write(repos, ctx, zone, "zone deleted", zone.name)
+            how = " (hard delete: targets remove its files too)" if ctx.hard_delete else ""
+            api_write(repos, ctx, zone, "zone deleted", zone.name + how)
         self._changed(ctx, zone, "dns.zone.delete", catalog_id)
         return zone
 

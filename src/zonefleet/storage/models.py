@@ -261,6 +261,8 @@ class Zone(Base):
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp)
     transferred_at: Mapped[datetime | None] = mapped_column(Timestamp)
     shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Deleted with X-Designate-Hard-Delete: targets drop the zone's files and journal too.
+    hard_delete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     deleted: Mapped[str] = mapped_column(String(36), default=LIVE)
     deleted_at: Mapped[datetime | None] = mapped_column(Timestamp)
 

@@ -112,7 +112,7 @@ def settled(row: ZoneTarget, zone: Zone, *, remove: bool) -> bool:
 
 
 def zone_ref(zone: Zone) -> ZoneRef:
-    return ZoneRef(zone.id, dns.name.from_text(zone.name), zone.serial)
+    return ZoneRef(zone.id, dns.name.from_text(zone.name), zone.serial, bool(zone.hard_delete))
 
 
 def lease_free(row: ZoneTarget, now: datetime) -> bool:
