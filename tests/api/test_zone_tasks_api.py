@@ -9,6 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from zonefleet.pools.load import parse_pools
+from zonefleet.service.pools import PoolService
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import ZoneEvent, ZoneTarget
 
@@ -65,3 +67,39 @@ def test_xfr_is_refused_for_a_primary_zone(client: TestClient) -> None:
     other = {"X-Auth-Project-ID": "p2", "X-Roles": "member"}
     assert_error(client.post(f"/v2/zones/{zone['id']}/tasks/xfr", headers=other), 404,
                  "zone_not_found")  # fmt: skip
+
+
+OTHER_POOL = """
+- name: default
+  ns_records: [{hostname: ns1.zonefleet.invalid., priority: 1}]
+- name: other
+  id: 5d4fbc8f-1d4e-4a5a-9f1c-6a1f0e6f2b0a
+  ns_records: [{hostname: ns1.other.test., priority: 1}, {hostname: ns2.other.test., priority: 2}]
+"""
+
+
+def test_an_admin_moves_a_zone_to_another_pool_with_its_ns_records(
+    client: TestClient, sqlite_database: Database
+) -> None:
+    PoolService(sqlite_database).update_pools(parse_pools(OTHER_POOL))
+    zone = create_zone(client, "moving.example.")
+    path = f"/v2/zones/{zone['id']}/tasks/pool_move"
+    other = {"pool_id": "5d4fbc8f-1d4e-4a5a-9f1c-6a1f0e6f2b0a"}
+    assert_error(client.post(path, json=other, headers=MEMBER), 403, "forbidden")
+    assert_error(client.post(path, headers=ADMIN), 400, "bad_request")  # default → default
+    unknown = {"pool_id": "00000000-0000-0000-0000-000000000000"}
+    assert_error(client.post(path, json=unknown, headers=ADMIN), 404, "pool_not_found")
+    moved = client.post(path, json=other, headers=ADMIN)
+    assert moved.status_code == 202 and moved.content == b""
+    shown = client.get(f"/v2/zones/{zone['id']}", headers=MEMBER).json()
+    assert (shown["pool_id"], shown["status"]) == (other["pool_id"], "PENDING")
+    assert shown["serial"] > zone["serial"]
+    ns = client.get(f"/v2/zones/{zone['id']}/nameservers", headers=MEMBER).json()
+    assert [n["hostname"] for n in ns["nameservers"]] == ["ns1.other.test.", "ns2.other.test."]
+    assert client.post(path, headers=ADMIN).status_code == 202  # and back to the default pool
+    with sqlite_database.read() as session:
+        events = list(session.scalars(select(ZoneEvent.detail).where(
+            ZoneEvent.zone_id == zone["id"], ZoneEvent.event == "pool moved")))  # fmt: skip
+    assert events == ["from pool default to pool other", "from pool other to pool default"]
+    client.delete(f"/v2/zones/{zone['id']}", headers=MEMBER)
+    assert_error(client.post(path, json=other, headers=ADMIN), 400, "bad_request")

@@ -226,3 +226,32 @@ def test_a_change_to_a_zone_bind_lost_configures_it_again(
     healed = stack.wait_for(zone.id, Status.ACTIVE, timeout=20)
     wait_for_serial(bind.host, bind.port, dns.name.from_text(zone.name), healed.serial)
     assert answer(bind, "www.lost.example.org.", "A").answer[0][0].address == "192.0.2.30"
+
+
+def test_a_zone_moved_to_another_pool_leaves_its_old_bind_for_the_new_one(
+    stack_factory: Callable[..., Stack], named_factory: NamedFactory
+) -> None:
+    old, new = named_factory("127.0.0.1"), named_factory("127.0.0.2")
+    stack = stack_factory(ZONEFLEET_WORKER__POLL_TIMEOUT="2", ZONEFLEET_WORKER__QUERY_TIMEOUT="0.3")
+    mdns = stack.mdns.address
+    other = bind_pool_yaml([new], mdns.host, mdns.port).replace("name: default", "name: other")
+    other = other.replace("ns1.zonefleet.test.", "ns1.other.test.")
+    pools = parse_pools(bind_pool_yaml([old], mdns.host, mdns.port) + other)
+    PoolService(stack.database).update_pools(pools)
+    zone = make_zone(stack.services, "moved.example.")
+    stack.wait_for(zone.id, Status.ACTIVE)
+    assert "moved.example" in old.added_zones()
+    [other_pool] = [p for p in PoolService(stack.database).list_pools() if p.name == "other"]
+    assert other_pool.id is not None
+    PoolService(stack.database, stack.services.zones.hints).move_zone(
+        ctx("p1", "admin"), zone.id, other_pool.id
+    )
+    moved = stack.wait_for(zone.id, Status.ACTIVE)
+    name = dns.name.from_text("moved.example.")
+    assert served_serial(new.host, new.port, name) == moved.serial
+    assert answer(new, "moved.example.", "NS").answer[0][0].target.to_text() == "ns1.other.test."
+    wait_until(lambda: "moved.example" not in old.added_zones(), what="the old BIND to drop it")
+    assert answer(old, "moved.example.", "SOA").rcode() == dns.rcode.REFUSED
+    view = stack.services.propagation.get_propagation(ctx(), zone.id)
+    assert [t.description for t in view.targets] == [f"{new.host}:{new.port}"]
+    assert [(ns.host, ns.state) for ns in view.nameservers] == [(new.host, "SERVING")]

@@ -31,6 +31,10 @@ class ZoneUpdateBody(_Body):
     description: str | None = Field(None, max_length=160)
 
 
+class PoolMoveBody(_Body):
+    pool_id: str | None = Field(None, max_length=36)
+
+
 class RecordsetCreateBody(_Body):
     name: str = Field(max_length=255)
     type: str = Field(max_length=16)

@@ -20,6 +20,7 @@ from zonefleet.api.paging import (
 from zonefleet.api.responses import ERROR_RESPONSES, accepted
 from zonefleet.api.schemas import (
     NameserverList,
+    PoolMoveBody,
     PropagationOut,
     TimelineOut,
     ZoneCreateBody,
@@ -117,6 +118,15 @@ def delete_zone(zone_id: uuid.UUID, ctx: Context, svc: Services, base: Base) -> 
 @router.post("/{zone_id}/tasks/xfr", status_code=202)
 def transfer_now(zone_id: uuid.UUID, ctx: Context, svc: Services) -> Response:
     svc.zones.transfer_now(ctx, str(zone_id))
+    return Response(status_code=202)
+
+
+@router.post("/{zone_id}/tasks/pool_move", status_code=202, dependencies=JsonBody)
+def move_zone(
+    zone_id: uuid.UUID, ctx: Context, svc: Services, body: PoolMoveBody | None = None
+) -> Response:
+    """Designate's pool move (admin): without a pool_id, to the default pool."""
+    svc.pools.move_zone(ctx, str(zone_id), body.pool_id if body else None)
     return Response(status_code=202)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from zonefleet.bus.local import NoHints, ZoneHints
 from zonefleet.errors import (
+    BadRequestError,
     DuplicateError,
     FieldError,
     InvalidPoolsError,
@@ -25,6 +26,8 @@ from zonefleet.pools.schema import PoolDefinition
 from zonefleet.service import catalog
 from zonefleet.service.changes import ZoneChange, current_mname, replace_records, rrset_state
 from zonefleet.service.context import RequestContext
+from zonefleet.service.events import api_write
+from zonefleet.service.zones import refuse_if_catalog, refuse_if_deleting, visible_zone
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, PoolFilter
 from zonefleet.storage.models import (
@@ -103,6 +106,39 @@ class PoolService:
         for zone_id in touched:
             self.hints.zone_changed(zone_id)
         return result
+
+    def move_zone(self, ctx: RequestContext, zone_id: str, pool_id: str | None) -> None:
+        """Designate's `pool_move` task (admin): the zone leaves its pool's targets and
+        catalog and joins `pool_id`'s (the default pool when none is named), with that
+        pool's NS records; the reconciler removes it from the old targets and pushes it to
+        the new ones. Raises BadRequestError for the same pool or a deleting zone."""
+        ctx.require_admin("pool_move")
+        now = self.clock()
+        with self.database.write() as session:
+            repos = Repositories(session)
+            zone = visible_zone(repos, ctx, zone_id, lock=True)
+            refuse_if_deleting(zone)
+            refuse_if_catalog(zone)
+            pool = repos.pools.get(pool_id or DEFAULT_POOL_ID)
+            if pool is None:
+                raise PoolNotFound()
+            if pool.id == zone.pool_id:
+                raise BadRequestError("Target pool must be different for zone pool move")
+            origin = repos.pools.get(zone.pool_id)
+            catalogs = [catalog.remove_member(repos, zone, now)]
+            zone.pool_id = pool.id
+            repos.zones.save(zone, ("pool_id",))
+            repos.zones.forget_nameservers(zone.id)
+            records = sorted(pool.ns_records, key=lambda r: (r.priority, r.hostname))
+            hostnames = [record.hostname for record in records]
+            if not self._rewrite_ns(repos, zone, hostnames):
+                mark_pending(zone)
+                repos.zones.save(zone)
+            catalogs.append(catalog.add_member(repos, zone, now))
+            moved = f"from pool {origin.name if origin else zone.pool_id} to pool {pool.name}"
+            api_write(repos, ctx, zone, "pool moved", moved)
+        for changed in (zone.id, *(c for c in catalogs if c is not None)):
+            self.hints.zone_changed(changed)
 
     # -- the rules, each a named check --------------------------------------------------
 

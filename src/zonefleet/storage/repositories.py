@@ -277,6 +277,10 @@ class ZoneRepository:
         self.session.execute(delete(ZoneTarget).where(ZoneTarget.zone_id == zone_id))
         self.session.execute(delete(ZoneNameserver).where(ZoneNameserver.zone_id == zone_id))
 
+    def forget_nameservers(self, zone_id: str) -> None:
+        """Drop what the workers saw of the zone on nameservers (it moved to other ones)."""
+        self.session.execute(delete(ZoneNameserver).where(ZoneNameserver.zone_id == zone_id))
+
     def child_names(self, zone_id: str) -> list[str]:
         return list(_core(self.session).scalars(self._CHILD_NAMES, {"zone_id": zone_id}))
 

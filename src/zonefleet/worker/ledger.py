@@ -17,7 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from zonefleet.dns.serial import serial_at_least
@@ -136,10 +136,11 @@ class Ledger:
             claimed: list[Claimed] = []
             unsettled = 0
             by_id = {target.id: target for target in pool.targets}
+            by_id |= self._left_behind(session, rows, by_id)
             reused = deleting and self._name_reused(session, zone)
             for row in rows:
                 target = by_id[row.target_id]
-                remove = deleting or target.retired
+                remove = deleting or target.retired or target.pool_id != pool.id
                 if settled(row, zone, remove=remove):
                     continue
                 unsettled += 1
@@ -173,7 +174,9 @@ class Ledger:
                 claimed=tuple(claimed),
                 name_reused=reused,
                 catalog=zone.type == ZoneType.CATALOG,
-                retiring=any(by_id[c.spec.id].retired for c in claimed),
+                retiring=any(
+                    by_id[c.spec.id].retired or by_id[c.spec.id].pool_id != pool.id for c in claimed
+                ),
                 targets=len(rows),
                 unsettled=unsettled,
                 request_id=EventRepository(session).last_request(zone.id) if claimed else None,
@@ -282,9 +285,8 @@ class Ledger:
     ) -> list[ZoneTarget]:
         """The zone's rows this worker may claim, locked: rows are first made (insert unless
         present, so a worker racing on a new zone never fails on the duplicate) for live
-        targets the zone has none on; rows another worker has locked are skipped."""
-        if not pool.targets:
-            return []  # rows die with their target (ON DELETE CASCADE): none to read
+        targets the zone has none on; rows another worker has locked are skipped. Rows on
+        another pool's targets are those of a zone moved away from them (`pool_move`)."""
         have = set(
             session.scalars(select(ZoneTarget.target_id).where(ZoneTarget.zone_id == zone.id))
         )
@@ -303,6 +305,17 @@ class Ledger:
         return list(session.scalars(statement))
 
     @staticmethod
+    def _left_behind(
+        session: Session, rows: Sequence[ZoneTarget], known: dict[str, PoolTarget]
+    ) -> dict[str, PoolTarget]:
+        """The targets of other pools the zone still has rows on: it moved away from them."""
+        missing = [row.target_id for row in rows if row.target_id not in known]
+        if not missing:
+            return {}
+        found = session.scalars(select(PoolTarget).where(PoolTarget.id.in_(missing)))
+        return {target.id: target for target in found}
+
+    @staticmethod
     def _name_reused(session: Session, zone: Zone) -> bool:
         """A live zone of the same name in the pool: removing this one would remove that one."""
         statement = select(Zone.id).where(
@@ -315,8 +328,9 @@ class Ledger:
 
     @staticmethod
     def _replaced(target: PoolTarget, pool: Pool) -> bool:
-        """A retired target whose server a live target of the pool still configures."""
-        if not target.retired:
+        """A retired target, or one of the pool a zone moved from, whose server a live target
+        of the zone's pool configures (removing the zone there would remove the new one)."""
+        if not target.retired and target.pool_id == pool.id:
             return False
         return any(
             not other.retired
@@ -335,9 +349,10 @@ class Ledger:
 
     @staticmethod
     def _retire_finished(session: Session, plan: Plan) -> None:
-        """Rows of zones removed from retired targets go; a retired target with none goes too."""
+        """Rows of zones removed from retired targets, or from the targets of a pool the zone
+        moved away from, go; a retired target with none goes too."""
         retired = select(PoolTarget.id).where(
-            PoolTarget.retired, PoolTarget.pool_id == plan.pool_id
+            or_(PoolTarget.retired, PoolTarget.pool_id != plan.pool_id)
         )
         session.execute(
             delete(ZoneTarget).where(
