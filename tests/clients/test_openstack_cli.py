@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from tests.clients.conftest import InProcessOpenStack, LiveApi
+from zonefleet.pools.load import parse_pools
+from zonefleet.service.pools import PoolService
 from zonefleet.storage.models import DEFAULT_POOL_ID, ServiceState, new_id, utcnow
 from zonefleet.storage.service_statuses import ServiceStatusRepository
 
@@ -654,3 +656,25 @@ def test_zone_share_create_list_show_delete(openstack: InProcessOpenStack, uniqu
     assert openstack.json("zone", "show", zone["id"], project=guest)["id"] == zone["id"]
     openstack.run("zone", "share", "delete", zone["id"], share["id"], project=owner)
     assert openstack.json("zone", "share", "list", zone["id"], project=owner) == []
+
+
+def test_zone_move_to_another_pool_and_back(
+    openstack: InProcessOpenStack, live_api: LiveApi, unique: str
+) -> None:
+    pools = PoolService(live_api.database)
+    default = "- name: default\n  ns_records: [{hostname: ns1.zonefleet.test., priority: 1}]\n"
+    other = f"- name: other-{unique}\n  ns_records: [{{hostname: ns1.other.test., priority: 1}}]\n"
+    pools.update_pools(parse_pools(default + other))
+    try:
+        [moved_to] = [p.id for p in pools.list_pools() if p.name == f"other-{unique}"]
+        project, name = f"move-{unique}", f"move-{unique}.example.org."
+        zone = openstack.json("zone", "create", name, "--email", "h@example.org", project=project)
+        refused = openstack.run("zone", "move", zone["id"], "--all-projects")  # in default already
+        assert refused.exit_code != 0 and "Target pool must be different" in refused.stderr
+        openstack.run("zone", "move", zone["id"], "--pool-id", str(moved_to), "--all-projects")
+        assert openstack.json("zone", "show", zone["id"], project=project)["pool_id"] == moved_to
+        openstack.run("zone", "move", zone["id"], project=project)  # no pool: the default one
+        shown = openstack.json("zone", "show", zone["id"], project=project)
+        assert shown["pool_id"] == DEFAULT_POOL_ID
+    finally:
+        pools.update_pools(parse_pools(default), delete=True)
