@@ -93,3 +93,13 @@ def test_configure_writes_text_with_the_context_appended(
         root.setLevel(level)
     line = capsys.readouterr().err.strip()
     assert line.endswith("INFO zonefleet.test.text hello [request_id=req-1 zone=a.example.]")
+
+
+def test_each_request_has_an_access_line_with_its_request_id(
+    stack: Stack, contextual: pytest.LogCaptureFixture
+) -> None:
+    with TestClient(create_app(stack.services)) as client:
+        response = client.get("/v2/zones", headers={"X-Auth-Project-ID": "p1"})
+    [line] = [r for r in contextual.records if r.getMessage().startswith("api: GET /v2/zones ")]
+    assert line.getMessage().split()[3] == "200"
+    assert line.context["request_id"] == response.headers["x-openstack-request-id"]  # type: ignore[attr-defined]

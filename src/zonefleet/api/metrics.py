@@ -1,8 +1,10 @@
 """`GET /metrics` (Prometheus text, an extension of ours) and the middleware that counts and
-times every request by its route template, so a zone id never becomes a label."""
+times every request by its route template (so a zone id never becomes a label) and writes
+its access line, which carries the request id like every other line of the request."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from fastapi import APIRouter, Response
@@ -11,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zonefleet.metrics import API_REQUESTS, API_SECONDS
 
+LOG = logging.getLogger(__name__)
 router = APIRouter(tags=["metrics"], include_in_schema=False)
 
 
@@ -42,5 +45,7 @@ class MetricsMiddleware:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             method = scope["method"]
+            took = time.perf_counter() - started
             API_REQUESTS.labels(method, path, str(status)).inc()
-            API_SECONDS.labels(method, path).observe(time.perf_counter() - started)
+            API_SECONDS.labels(method, path).observe(took)
+            LOG.info("api: %s %s %d %.1f ms", method, scope["path"], status, took * 1000)

@@ -79,7 +79,10 @@ class ApiServer(uvicorn.Server):
 async def serve_api(app: FastAPI, settings: Settings) -> None:
     """Serve the API until SIGTERM or SIGINT, then finish the requests in flight."""
     host, port = settings.api.bind
-    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+    # The API logs each request itself, inside its request id's context (api/metrics.py).
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False
+    )
     server = ApiServer(config)
     serving = asyncio.create_task(server.serve())
     signalled = asyncio.create_task(until_signalled())
