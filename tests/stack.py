@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from zonefleet.api.deps import ApiServices
 from zonefleet.bus.local import LocalBus
-from zonefleet.cli import assembly
+from zonefleet.cli import assembly, roles
 from zonefleet.mdns.server import MdnsServer
 from zonefleet.mdns.store import ZoneStore
 from zonefleet.settings import Settings
@@ -31,6 +31,7 @@ from zonefleet.storage.models import (
     ZoneTarget,
 )
 from zonefleet.worker.reconciler import Reconciler
+from zonefleet.worker.secondary import SecondaryRefresher
 
 FAST = {
     "ZONEFLEET_WORKER__SCAN_INTERVAL": "0.2",
@@ -53,18 +54,20 @@ class Stack:
     reconciler: Reconciler
     loop: asyncio.AbstractEventLoop
     thread: threading.Thread
+    refresher: SecondaryRefresher
 
     def stop(self) -> None:
         """Stop the worker and mdns (again: nothing to do)."""
         if not self.thread.is_alive():
             return
         self.loop.call_soon_threadsafe(self.reconciler.stop)
+        self.loop.call_soon_threadsafe(self.refresher.stop)
         asyncio.run_coroutine_threadsafe(self._drain(), self.loop).result(15)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
 
     async def _drain(self) -> None:
-        while self.reconciler._loop is not None:
+        while self.reconciler._loop is not None or self.refresher._loop is not None:
             await asyncio.sleep(0.01)
         await self.mdns.stop()
 
@@ -102,8 +105,11 @@ def start_stack(database: Database, settings: Settings) -> Stack:
         mdns = MdnsServer(ZoneStore(database), settings.mdns)
         await mdns.start()
         reconciler = Reconciler(database, settings.worker, mdns.address, owner="test-worker")
-        bus.subscribe(reconciler.zone_changed)
-        holder.update(mdns=mdns, reconciler=reconciler, task=loop.create_task(reconciler.run()))
+        refresher = roles.refresher(settings, database, bus)
+        bus.subscribe(roles.woken(reconciler, refresher))
+        holder.update(mdns=mdns, reconciler=reconciler, refresher=refresher,
+                      task=loop.create_task(reconciler.run()),
+                      refreshing=loop.create_task(refresher.run()))  # fmt: skip
         while reconciler._loop is None:
             await asyncio.sleep(0)
 
@@ -117,7 +123,8 @@ def start_stack(database: Database, settings: Settings) -> Stack:
     thread = threading.Thread(target=run, name="worker-test", daemon=True)
     thread.start()
     assert started.wait(10)
-    return Stack(settings, database, services, holder["mdns"], holder["reconciler"], loop, thread)
+    return Stack(settings, database, services, holder["mdns"], holder["reconciler"], loop, thread,
+                 holder["refresher"])  # fmt: skip
 
 
 def clear_pool_state(database: Database) -> None:

@@ -174,6 +174,14 @@ class WorkerSettings(_Section):
     retry_backoff_max: float = Field(
         60.0, gt=0, description="Longest wait between attempts on a failing target"
     )
+    secondary_scan_interval: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds between looks for SECONDARY zones due a refresh from their masters",
+    )
+    transfer_timeout: float = Field(
+        30.0, gt=0, description="Seconds one transfer of a SECONDARY zone from a master may take"
+    )
 
 
 class BusSettings(_Section):
@@ -338,6 +346,9 @@ class HeartbeatSettings(_Section):
 
 
 class ZoneSettings(_Section):
+    managed_resource_email: str = Field(
+        "hostmaster@example.com", description="Email of SECONDARY zones (theirs is not asked)"
+    )
     default_ttl: int = Field(
         3600, ge=0, le=2147483647, description="TTL of a zone created without one"
     )

@@ -229,3 +229,48 @@ def test_a_hard_delete_is_kept_on_the_zone_for_its_targets(
     with sqlite_database.read() as session:
         flags = dict(session.execute(select(Zone.name, Zone.hard_delete)).all())
     assert flags == {"soft.example.": False, "hard.example.": True}
+
+
+def test_secondary_zones_need_masters_and_take_no_email_or_ttl(client: TestClient) -> None:
+    def errors(body: dict[str, object]) -> dict[str, str]:
+        response = client.post("/v2/zones", json={"name": "sec.example.", **body}, headers=P1)
+        found = assert_error(response, 400, "invalid_object")
+        return {".".join(map(str, e["path"])): e["message"] for e in found["errors"]["errors"]}
+
+    assert set(errors({"type": "SECONDARY"})) == {"masters"}
+    assert set(errors({"type": "SECONDARY", "masters": ["192.0.2.1"], "email": "a@b.c",
+                       "ttl": 60})) == {"email", "ttl"}  # fmt: skip
+    bad = errors({"type": "SECONDARY", "masters": ["ns1.example.", "192.0.2.1:99999"]})
+    assert set(bad) == {"masters.0", "masters.1"}
+    assert "IP address" in bad["masters.0"] and "port" in bad["masters.1"]
+    assert set(errors({"masters": ["192.0.2.1"], "email": "a@b.c"})) == {"masters"}
+    created = client.post(
+        "/v2/zones",
+        json={
+            "name": "sec.example.",
+            "type": "SECONDARY",
+            "masters": ["192.0.2.1:53", "[2001:db8::1]:5353"],
+        },
+        headers=P1,
+    )
+    assert created.status_code == 202, created.text
+    body = created.json()
+    assert body["masters"] == ["192.0.2.1", "[2001:db8::1]:5353"] and body["serial"] == 1
+    xfr = client.post(f"/v2/zones/{body['id']}/tasks/xfr", headers=P1)
+    assert xfr.status_code == 202
+
+
+def test_patch_of_a_secondary_zone_takes_masters_not_email(client: TestClient) -> None:
+    body = {"name": "sec.example.", "type": "SECONDARY", "masters": ["192.0.2.1"]}
+    zone = client.post("/v2/zones", json=body, headers=P1).json()
+    path = f"/v2/zones/{zone['id']}"
+    changed = client.patch(path, json={"masters": ["192.0.2.9:5300"]}, headers=P1)
+    assert changed.status_code == 202 and changed.json()["masters"] == ["192.0.2.9:5300"]
+    found = assert_error(client.patch(path, json={"email": "a@b.c"}, headers=P1), 400,
+                         "invalid_object")  # fmt: skip
+    assert [e["path"] for e in found["errors"]["errors"]] == [["email"]]
+    primary = client.post("/v2/zones", json={"name": "pri.example.", "email": "a@b.c"},
+                          headers=P1).json()  # fmt: skip
+    found = assert_error(client.patch(f"/v2/zones/{primary['id']}", json={"masters": ["192.0.2.1"]},
+                                      headers=P1), 400, "invalid_object")  # fmt: skip
+    assert [e["path"] for e in found["errors"]["errors"]] == [["masters"]]

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.clients.conftest import InProcessOpenStack, LiveApi
 from zonefleet.pools.load import parse_pools
 from zonefleet.service.pools import PoolService
-from zonefleet.storage.models import DEFAULT_POOL_ID, ServiceState, new_id, utcnow
+from zonefleet.storage.models import DEFAULT_POOL_ID, ServiceState, ZoneEvent, new_id, utcnow
 from zonefleet.storage.service_statuses import ServiceStatusRepository
 
 pytestmark = [
@@ -678,3 +679,21 @@ def test_zone_move_to_another_pool_and_back(
         assert shown["pool_id"] == DEFAULT_POOL_ID
     finally:
         pools.update_pools(parse_pools(default), delete=True)
+
+
+def test_secondary_zone_create_axfr_and_new_masters(
+    openstack: InProcessOpenStack, live_api: LiveApi, unique: str
+) -> None:
+    project, name = f"sec-{unique}", f"sec-{unique}.example.org."
+    zone = openstack.json("zone", "create", name, "--type", "SECONDARY", "--masters",
+                          "192.0.2.1", "192.0.2.2:5353", project=project)  # fmt: skip
+    assert (zone["type"], zone["masters"]) == ("SECONDARY", "192.0.2.1, 192.0.2.2:5353")
+    openstack.run("zone", "axfr", zone["id"], project=project)
+    changed = openstack.json("zone", "set", zone["id"], "--masters", "192.0.2.3", project=project)
+    assert changed["masters"] == "192.0.2.3"
+    with live_api.database.read() as session:
+        events = list(session.scalars(select(ZoneEvent.event).where(
+            ZoneEvent.zone_id == zone["id"])))  # fmt: skip
+    assert events == ["zone created", "transfer asked", "zone updated"]
+    failed = openstack.run("zone", "set", zone["id"], "--email", "a@b.c", project=project)
+    assert failed.exit_code != 0 and "does not match schema" in failed.stderr  # the primary's

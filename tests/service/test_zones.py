@@ -88,10 +88,16 @@ def test_bad_names_change_nothing(services: ApiServices, name: str, error: type)
 def test_every_bad_field_is_reported_at_once(services: ApiServices) -> None:
     with pytest.raises(InvalidObjectError) as caught:
         services.zones.create_zone(
-            ctx(), zone_request("bad name.", email="nobody", ttl=-1, type="SECONDARY")
+            ctx(), zone_request("bad name.", email="nobody", ttl=-1, type="CATALOG")
         )
     paths = {reason.path for reason in caught.value.reasons}
     assert paths == {("name",), ("email",), ("ttl",), ("type",)}
+    with pytest.raises(InvalidObjectError) as caught:  # a SECONDARY zone's own rules too
+        services.zones.create_zone(
+            ctx(), zone_request("bad name.", email="nobody", ttl=-1, type="SECONDARY")
+        )
+    paths = {reason.path for reason in caught.value.reasons}
+    assert paths == {("name",), ("email",), ("ttl",), ("masters",)}
 
 
 @pytest.mark.parametrize("email", ["noat.example.org", "a@b@c", "@example.org", "x@", "a b@c.org"])

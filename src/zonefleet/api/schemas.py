@@ -29,6 +29,7 @@ class ZoneUpdateBody(_Body):
     email: str | None = Field(None, max_length=255)
     ttl: int | None = TTL
     description: str | None = Field(None, max_length=160)
+    masters: list[str] | None = Field(None, max_length=32)
 
 
 class PoolMoveBody(_Body):

@@ -105,6 +105,7 @@ def update_zone(
         email=body.email if "email" in given and body.email is not None else UNSET,
         ttl=body.ttl if "ttl" in given and body.ttl is not None else UNSET,
         description=body.description if "description" in given else UNSET,
+        masters=body.masters if "masters" in given and body.masters is not None else UNSET,
     )
     return accepted(zone_view(svc.zones.update_zone(ctx, str(zone_id), request), base))
 

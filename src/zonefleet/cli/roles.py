@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -36,10 +36,12 @@ from zonefleet.producer.tasks import (
     TimelinePrune,
     ZonePurge,
 )
+from zonefleet.service.secondaries import SecondaryService
 from zonefleet.settings import Settings
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import ServiceState
 from zonefleet.worker.reconciler import Reconciler
+from zonefleet.worker.secondary import SecondaryRefresher
 
 LOG = logging.getLogger(__name__)
 Bus = LocalBus | AmqpBus
@@ -158,16 +160,18 @@ async def run_worker(settings: Settings, db: Database) -> None:
     serve_metrics(settings.metrics)
     reconciler = Reconciler(db, settings.worker, settings.mdns.bind)
     bus = assembly.bus(settings)
+    secondaries = refresher(settings, db, bus)
     running = asyncio.create_task(reconciler.run())
+    refreshing = asyncio.create_task(secondaries.run())
     await asyncio.sleep(0)  # the reconciler takes this loop before hints arrive
     if settings.bus.in_process:
         LOG.warning("worker: bus.url is memory://, so only the scan (every %s s) wakes it",
                     settings.worker.scan_interval)  # fmt: skip
-    bus.subscribe(reconciler.zone_changed)
+    bus.subscribe(woken(reconciler, secondaries))
 
     def health() -> tuple[ServiceState, dict[str, Any]]:
         state, stats = bus_health(bus)()
-        return state, stats | reconciler.stats()
+        return state, stats | reconciler.stats() | {"transfers_in": secondaries.transfers}
 
     LOG.info("worker %s started", reconciler.ledger.owner)
     try:
@@ -176,7 +180,9 @@ async def run_worker(settings: Settings, db: Database) -> None:
     finally:
         await asyncio.to_thread(bus.close)
         reconciler.stop()
+        secondaries.stop()
         await running
+        await refreshing
 
 
 async def run_mdns(settings: Settings, db: Database) -> None:
@@ -190,6 +196,22 @@ async def run_mdns(settings: Settings, db: Database) -> None:
     finally:
         await mdns.stop()
         LOG.info("mdns stopped")
+
+
+def refresher(settings: Settings, db: Database, hints: ZoneHints) -> SecondaryRefresher:
+    """The worker's refresher of SECONDARY zones; what it transfers wakes the reconciler."""
+    return SecondaryRefresher(SecondaryService(db), settings.worker, hints)
+
+
+def woken(reconciler: Reconciler, refresher: SecondaryRefresher) -> Callable[[str], None]:
+    """One subscriber for a worker's hints (a broker queue has one consumer per worker):
+    the reconciler takes the zone, the refresher looks for zones due a transfer."""
+
+    def hinted(zone_id: str) -> None:
+        reconciler.zone_changed(zone_id)
+        refresher.poke()
+
+    return hinted
 
 
 def mdns_capabilities(mdns: MdnsServer) -> dict[str, Any]:

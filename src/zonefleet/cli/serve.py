@@ -33,8 +33,10 @@ async def serve_all(settings: Settings, db: Database) -> None:
     mdns = MdnsServer(ZoneStore(db), settings.mdns)
     await mdns.start()
     reconciler = Reconciler(db, settings.worker, mdns.address)
-    bus.subscribe(reconciler.zone_changed)
+    refresher = roles.refresher(settings, db, bus)
+    bus.subscribe(roles.woken(reconciler, refresher))
     worker = asyncio.create_task(reconciler.run())
+    refreshing = asyncio.create_task(refresher.run())
     tasks = roles.producer(settings, db, bus)
     producer = asyncio.create_task(tasks.run())
     try:
@@ -51,6 +53,8 @@ async def serve_all(settings: Settings, db: Database) -> None:
         await asyncio.to_thread(bus.close)
         await asyncio.to_thread(notifications.close)
         reconciler.stop()
+        refresher.stop()
         await worker
+        await refreshing
         await mdns.stop()
         LOG.info("zonefleet stopped")

@@ -2,8 +2,8 @@
 
 Returns nothing for what deserves no answer (responses, packets shorter than a
 header), FORMERR for what does not parse, NOTAUTH for a TSIG that does not
-verify, NOTIMP for opcodes other than QUERY, REFUSED for names mdns does not
-host and for transfers the ACL refuses. IXFR is answered from the journal
+verify, NOTIMP for opcodes other than QUERY and NOTIFY (`notify_in.py`), REFUSED
+for names mdns does not host and for transfers the ACL refuses. IXFR is answered from the journal
 (`ixfr.plan`), with the whole zone where the journal cannot answer (or always,
 with `mdns.ixfr` off), and over UDP with the current SOA alone when the answer
 does not fit one datagram.
@@ -32,6 +32,7 @@ from zonefleet.logs import log_context
 from zonefleet.mdns import ixfr
 from zonefleet.mdns.acl import Decision, TransferAcl
 from zonefleet.mdns.answer import Answerer
+from zonefleet.mdns.notify_in import NotifyIn
 from zonefleet.mdns.steps import TransferSteps
 from zonefleet.mdns.store import HostedZone
 from zonefleet.mdns.transfer import (
@@ -70,9 +71,11 @@ class QueryHandler:
         *,
         ixfr: bool = True,
         steps: TransferSteps | None = None,
+        notify_in: NotifyIn | None = None,
     ) -> None:
         self.answerer = answerer
         self.steps = steps
+        self.notify_in = notify_in
         self.ixfr = ixfr
         self.acl = acl
         self.cache = cache
@@ -106,6 +109,9 @@ class QueryHandler:
     async def _dispatch(
         self, query: dns.message.Message, source: str, *, tcp: bool
     ) -> AsyncIterator[bytes]:
+        if query.opcode() == dns.opcode.NOTIFY and self.notify_in is not None:
+            yield await self._notified(query, source)
+            return
         rcode = _precheck(query)
         if rcode is not None:
             yield _error(query, rcode)
@@ -172,6 +178,18 @@ class QueryHandler:
         asked = f" (IXFR from serial {since} asked)" if since is not None else ""
         self._served(zone, source, "AXFR",
                      f"{entry.records} records in {outgoing.sent} messages{asked}")  # fmt: skip
+
+    async def _notified(self, query: dns.message.Message, source: str) -> bytes:
+        """NOTIFY from a master of a SECONDARY zone: the zone is due a refresh."""
+        assert self.notify_in is not None
+        if len(query.question) != 1 or query.question[0].rdtype != dns.rdatatype.SOA:
+            return _error(query, dns.rcode.FORMERR)
+        rcode = await self._run(self.notify_in.received, query.question[0].name, source)
+        response = dns.message.make_response(query)
+        response.set_rcode(rcode)
+        if rcode == dns.rcode.NOERROR:
+            response.flags |= dns.flags.AA
+        return response.to_wire()
 
     def _served(self, zone: HostedZone, source: str, kind: str, detail: str) -> None:
         MDNS_TRANSFERS.labels(kind, "served").inc()

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from zonefleet.mdns.acl import TransferAcl
 from zonefleet.mdns.answer import Answerer
 from zonefleet.mdns.handler import QueryHandler
+from zonefleet.mdns.notify_in import NotifyIn
 from zonefleet.mdns.steps import TransferSteps
 from zonefleet.mdns.store import ZoneStore
 from zonefleet.mdns.transfer import TransferCache
@@ -43,6 +44,7 @@ class MdnsServer:
             self.executor,
             ixfr=settings.ixfr,
             steps=self.steps,
+            notify_in=NotifyIn(store.database),
         )
         self.address = settings.bind
         self._udp: asyncio.DatagramTransport | None = None

@@ -17,7 +17,7 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
-from sqlalchemy import ColumnElement, Row, Select, case, exists, func, select
+from sqlalchemy import ColumnElement, Row, Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from zonefleet.dns.journal import JournalRecord, JournalRow
@@ -35,6 +35,7 @@ from zonefleet.storage.models import (
     Recordset,
     TsigKey,
     Zone,
+    ZoneType,
 )
 
 # Rows fetched per round trip while a transfer streams.
@@ -93,7 +94,11 @@ class ZoneStore:
             parent = parent.parent()
             candidates.append(name_text(parent))
         statement = select(Zone.id, Zone.pool_id, Zone.name, Zone.serial).where(
-            Zone.name.in_(candidates), Zone.deleted == LIVE, Zone.action != Action.DELETE
+            Zone.name.in_(candidates),
+            Zone.deleted == LIVE,
+            Zone.action != Action.DELETE,
+            # A SECONDARY zone is served once its first transfer from its masters came.
+            or_(Zone.type != ZoneType.SECONDARY, Zone.transferred_at.is_not(None)),
         )
         with self._read() as session:
             rows = session.execute(statement).all()

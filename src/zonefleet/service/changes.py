@@ -111,21 +111,32 @@ class ZoneChange:
     def _journal(
         self, serial: int, deleted: Iterable[JournalRecord], added: Iterable[JournalRecord]
     ) -> None:
-        ops = [(JournalOp.DELETE, item) for item in deleted]
-        ops += [(JournalOp.ADD, item) for item in added]
-        self.repos.journal.append(
-            {
-                "zone_id": self.zone.id,
-                "serial": serial,
-                "seq": seq,
-                "op": op,
-                "name": item.name,
-                "type": item.rdtype,
-                "ttl": item.ttl,
-                "data": item.data,
-            }
-            for seq, (op, item) in enumerate(ops)
-        )
+        append_journal(self.repos, self.zone.id, serial, deleted, added)
+
+
+def append_journal(
+    repos: Repositories,
+    zone_id: str,
+    serial: int,
+    deleted: Iterable[JournalRecord],
+    added: Iterable[JournalRecord],
+) -> None:
+    """The zone's journal at `serial`: the deleted records first, then the added (RFC 1995)."""
+    ops = [(JournalOp.DELETE, item) for item in deleted]
+    ops += [(JournalOp.ADD, item) for item in added]
+    repos.journal.append(
+        {
+            "zone_id": zone_id,
+            "serial": serial,
+            "seq": seq,
+            "op": op,
+            "name": item.name,
+            "type": item.rdtype,
+            "ttl": item.ttl,
+            "data": item.data,
+        }
+        for seq, (op, item) in enumerate(ops)
+    )
 
 
 def record_hash(data: str) -> str:

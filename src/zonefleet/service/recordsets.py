@@ -41,7 +41,13 @@ from zonefleet.service.notifications import (
 )
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.values import UNSET, Unset
-from zonefleet.service.zones import MAX_TTL, refuse_if_catalog, refuse_if_deleting, visible_zone
+from zonefleet.service.zones import (
+    MAX_TTL,
+    refuse_if_catalog,
+    refuse_if_deleting,
+    refuse_if_secondary,
+    visible_zone,
+)
 from zonefleet.settings import ZoneSettings
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, RecordsetFilter
@@ -99,6 +105,7 @@ class RecordsetService:
             zone = visible_zone(repos, ctx, zone_id, lock=True, shared=True)
             refuse_if_deleting(zone)
             refuse_if_catalog(zone)
+            refuse_if_secondary(ctx, zone)
             name, rdtype, records = self._validated_create(zone, request)
             self._check_ttl(ctx, request.ttl)
             self._check_placement(repos, zone, name, rdtype)
@@ -159,6 +166,7 @@ class RecordsetService:
             zone = visible_zone(repos, ctx, zone_id, lock=True, shared=True)
             refuse_if_deleting(zone)
             refuse_if_catalog(zone)
+            refuse_if_secondary(ctx, zone)
             recordset = self._in_zone(repos, zone, recordset_id)
             _refuse_if_not_owner(ctx, zone, recordset)
             self._check_updatable(ctx, zone, recordset)
@@ -186,6 +194,7 @@ class RecordsetService:
             zone = visible_zone(repos, ctx, zone_id, lock=True, shared=True)
             refuse_if_deleting(zone)
             refuse_if_catalog(zone)
+            refuse_if_secondary(ctx, zone)
             recordset = self._in_zone(repos, zone, recordset_id)
             _refuse_if_not_owner(ctx, zone, recordset)
             self._check_deletable(ctx, zone, recordset)

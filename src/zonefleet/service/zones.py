@@ -24,6 +24,7 @@ from zonefleet.errors import (
     BadRequestError,
     DuplicateZoneError,
     FieldError,
+    ForbiddenError,
     IllegalChildZoneError,
     IllegalParentZoneError,
     InvalidObjectError,
@@ -54,6 +55,7 @@ from zonefleet.service.notifications import (
     zone_payload,
 )
 from zonefleet.service.quotas import QuotaPolicy
+from zonefleet.service.secondaries import canonical_masters, masters_reasons
 from zonefleet.service.tlds import check_zone_under_tld
 from zonefleet.service.values import UNSET, Unset
 from zonefleet.settings import ZoneSettings
@@ -119,6 +121,7 @@ class ZoneUpdate:
     email: str | Unset = UNSET
     ttl: int | Unset = UNSET
     description: str | Unset | None = UNSET
+    masters: Sequence[str] | Unset = UNSET
 
 
 def visible_zone(
@@ -143,6 +146,29 @@ def visible_zone(
     if shared and zone.shared and repos.shares.shared_with(zone.id, ctx.project_id or ""):
         return zone
     raise ZoneNotFound()
+
+
+def _update_secondary(repos: Repositories, zone: Zone, request: ZoneUpdate) -> None:
+    """A SECONDARY zone's description and masters (new masters: a refresh from them now);
+    its email and TTL are its primary's."""
+    given: dict[str, object] = {"email": request.email, "ttl": request.ttl}
+    if zone.type != ZoneType.SECONDARY:
+        given = {"masters": request.masters}
+    reasons = [
+        FieldError((name,), f"{name} is not allowed for {zone.type} zones", "not_allowed", None)
+        for name, value in given.items()
+        if value is not UNSET
+    ]
+    if reasons:
+        raise InvalidObjectError(reasons)
+    if request.description is not UNSET:
+        zone.description = request.description
+    if request.masters is not UNSET:
+        zone.masters = canonical_masters(request.masters)
+        zone.next_refresh_at = utcnow()
+    zone.version += 1
+    zone.updated_at = utcnow()
+    repos.zones.save(zone, ("description", "masters", "next_refresh_at", "version", "updated_at"))
 
 
 def _check_imported(
@@ -185,6 +211,13 @@ def refuse_if_catalog(zone: Zone) -> None:
         raise BadRequestError(
             "A catalog zone is kept by its pool: change the pool's catalog_zone in pools.yaml"
         )
+
+
+def refuse_if_secondary(ctx: RequestContext, zone: Zone) -> None:
+    """A SECONDARY zone's recordsets come from its masters: only an admin may touch them
+    (as in Designate), and the next transfer replaces what they wrote."""
+    if zone.type == ZoneType.SECONDARY and not ctx.is_admin:
+        raise ForbiddenError("The recordsets of a SECONDARY zone come from its masters")
 
 
 class ZoneService:
@@ -278,6 +311,8 @@ class ZoneService:
                     ("ttl",), f"{request.ttl} is out of range 0..{MAX_TTL}", "maximum", MAX_TTL
                 )
             )
+        if request.masters is not UNSET:
+            reasons += masters_reasons(request.masters)
         if reasons:
             raise InvalidObjectError(reasons)
         if request.ttl is not UNSET:
@@ -287,7 +322,10 @@ class ZoneService:
             zone = visible_zone(repos, ctx, zone_id, lock=True)
             refuse_if_deleting(zone)
             refuse_if_catalog(zone)
-            self._apply_update(repos, zone, request)
+            if zone.type == ZoneType.SECONDARY or request.masters is not UNSET:
+                _update_secondary(repos, zone, request)
+            else:
+                self._apply_update(repos, zone, request)
             api_write(repos, ctx, zone, "zone updated", zone.name)
         self._changed(ctx, zone, "dns.zone.update")
         return zone
@@ -321,13 +359,18 @@ class ZoneService:
         return zone
 
     def transfer_now(self, ctx: RequestContext, zone_id: str) -> None:
-        """Designate's `xfr` task: pull a SECONDARY zone from its masters at once. Zonefleet
-        serves PRIMARY zones only, so every zone gets Designate's refusal."""
+        """Designate's `xfr` task: a SECONDARY zone is due a refresh from its masters now (a
+        worker's refresher takes it on the hint); other zones get Designate's refusal."""
         ctx.require_write()
-        with self.database.read() as session:
-            zone = visible_zone(Repositories(session), ctx, zone_id)
-        if zone.type != ZoneType.SECONDARY:
-            raise BadRequestError("Can't XFR a non Secondary zone.")
+        with self.database.write() as session:
+            repos = Repositories(session)
+            zone = visible_zone(repos, ctx, zone_id, lock=True)
+            if zone.type != ZoneType.SECONDARY:
+                raise BadRequestError("Can't XFR a non Secondary zone.")
+            zone.next_refresh_at = utcnow()
+            repos.zones.save(zone, ("next_refresh_at",))
+            api_write(repos, ctx, zone, "transfer asked", ", ".join(zone.masters))
+        self.hints.zone_changed(zone.id)
 
     def abandon_zone(self, ctx: RequestContext, zone_id: str) -> None:
         """Forget the zone in the database only (admin): no target or nameserver is told,
@@ -386,15 +429,13 @@ class ZoneService:
                     "domainname",
                 )
             )
-        if request.type != ZoneType.PRIMARY:
+        kinds = [ZoneType.PRIMARY.value, ZoneType.SECONDARY.value]
+        if request.type not in kinds:
             reasons.append(
-                FieldError(
-                    ("type",),
-                    f"{request.type!r} zones are not supported",
-                    "enum",
-                    [ZoneType.PRIMARY.value],
-                )
+                FieldError(("type",), f"{request.type!r} zones are not supported", "enum", kinds)
             )
+        if request.type == ZoneType.SECONDARY:
+            return self._validated_secondary(request, name, reasons)
         if request.masters:
             reasons.append(
                 FieldError(
@@ -422,6 +463,24 @@ class ZoneService:
             raise InvalidObjectError(reasons)
         assert request.email is not None
         return name, request.email, ttl
+
+    def _validated_secondary(
+        self, request: ZoneCreate, name: dns.name.Name, reasons: list[FieldError]
+    ) -> tuple[dns.name.Name, str, int]:
+        """A SECONDARY zone: masters required; its email and TTL are the primary's business
+        (Designate refuses them and sets its managed email)."""
+        reasons.extend(masters_reasons(request.masters))
+        for field_name, given in (("email", request.email), ("ttl", request.ttl)):
+            if given is not None:
+                reasons.append(
+                    FieldError(
+                        (field_name,), f"{field_name} is not allowed for SECONDARY zones",
+                        "not_allowed", None,
+                    )
+                )  # fmt: skip
+        if reasons:
+            raise InvalidObjectError(reasons)
+        return name, self.settings.managed_resource_email, self.settings.default_ttl
 
     def _check_name_rules(self, name: dns.name.Name) -> None:
         if len(name.labels) < 3:
@@ -530,6 +589,13 @@ class ZoneService:
             type=request.type, status=Status.PENDING, action=Action.CREATE,
             description=request.description, attributes=dict(request.attributes), masters=[],
         )  # fmt: skip
+        if request.type == ZoneType.SECONDARY:
+            # Its content, SOA included, comes from its masters: nothing until the first
+            # transfer, which the worker makes at once (and mdns serves nothing before).
+            zone.serial, zone.masters = 1, canonical_masters(request.masters)
+            zone.next_refresh_at = utcnow()
+            repos.zones.insert(zone)
+            return zone
         repos.zones.insert(zone)
         soa = managed_recordset(zone, "SOA", [soa_fields(zone, ns_hosts[0], zone.serial).text()])
         ns = managed_recordset(zone, "NS", ns_hosts)

@@ -233,6 +233,7 @@ class Zone(Base):
         Index("ix_zones_name", "name", "deleted"),
         Index("ix_zones_reverse_name", "deleted", "reverse_name"),
         Index("ix_zones_parent", "parent_zone_id", "deleted"),
+        Index("ix_zones_refresh", "next_refresh_at"),
         # The reconciler's scan: zones whose nameservers may lag.
         Index("ix_zones_status", "status"),
     )
@@ -260,6 +261,8 @@ class Zone(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp)
     transferred_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # A SECONDARY zone's next look at its masters (SOA refresh, or retry after a failure).
+    next_refresh_at: Mapped[datetime | None] = mapped_column(Timestamp)
     shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Deleted with X-Designate-Hard-Delete: targets drop the zone's files and journal too.
     hard_delete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

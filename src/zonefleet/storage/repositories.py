@@ -478,6 +478,16 @@ class RecordsetRepository:
         self.session.delete(recordset)
         self.session.flush()
 
+    def in_zone(self, zone_id: str) -> Sequence[Recordset]:
+        """Every recordset of the zone with its records."""
+        return self.session.scalars(select(Recordset).where(Recordset.zone_id == zone_id)).all()
+
+    def delete_all(self, recordsets: Sequence[Recordset]) -> None:
+        """Delete these recordsets (their records go with them, by cascade) in one statement."""
+        ids = [recordset.id for recordset in recordsets]
+        if ids:
+            _core(self.session).execute(delete(RECORDSETS).where(RECORDSETS.c.id.in_(ids)))
+
     def list(self, criteria: RecordsetFilter, page: PageRequest) -> Page[Recordset]:
         statement = select(Recordset).options(joinedload(Recordset.zone))
         if criteria.zone_id is not None:

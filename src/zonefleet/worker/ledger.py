@@ -126,7 +126,7 @@ class Ledger:
         now = utcnow()
         with self.database.write() as session:
             zone = ZoneRepository(session).snapshot(zone_id)
-            if zone is None or zone.status == Status.DELETED:
+            if zone is None or zone.status == Status.DELETED or _awaits_transfer(zone):
                 return None
             pool = PoolRepository(session).snapshot(zone.pool_id)
             assert pool is not None
@@ -484,3 +484,12 @@ class Ledger:
                 at=at or utcnow(),
             )
         )
+
+
+def _awaits_transfer(zone: Zone) -> bool:
+    """A SECONDARY zone before its first transfer has nothing for targets to take yet."""
+    return (
+        zone.type == ZoneType.SECONDARY
+        and zone.transferred_at is None
+        and zone.action != Action.DELETE
+    )
