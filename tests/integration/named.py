@@ -198,6 +198,8 @@ options {{
     transfers-in 100;
     transfers-per-ns 50;
     notify no;
+    // A primary zone reloaded with a new serial keeps the difference, for IXFR out.
+    ixfr-from-differences yes;
     transfer-source {self.transfer_source};
     notify-source {self.host};
     allow-notify {{ any; }};

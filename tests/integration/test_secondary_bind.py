@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.integration.conftest import NamedFactory, served_serial
-from tests.integration.named import Named, PrimaryZone, free_port
+from tests.integration.named import Named, PrimaryZone, TsigSecret, free_port
 from tests.integration.test_propagation_bind import load_pool, wait_until
 from tests.stack import Stack
 from zonefleet.api.app import create_app
@@ -87,6 +87,8 @@ def test_a_secondary_zone_comes_from_its_primary_and_follows_it(
         answered = notify(stack, source.host)
         assert answered.rcode() == dns.rcode.NOERROR and answered.flags & dns.flags.AA
         wait_until(lambda: soa_serial(stack) == 1001, what="the NOTIFY'd serial in mdns")
+        # BIND's own word: it sent the change as an incremental transfer.
+        assert "IXFR ended" in source.log()
         stack.wait_for(zone["id"], Status.ACTIVE)
         wait_for_target = lambda: served_serial(  # noqa: E731
             target.host, target.port, dns.name.from_text(ZONE)) == 1001  # fmt: skip
@@ -120,3 +122,26 @@ def test_a_master_out_of_reach_leaves_the_zone_unserved_and_says_why(
         refused = dns.query.udp(query, address.host, port=address.port, timeout=2)
         assert refused.rcode() == dns.rcode.REFUSED  # nothing to serve before a transfer
         assert stack.zone(zone["id"]).status == Status.PENDING
+
+
+def test_a_primary_that_wants_tsig_is_transferred_from_with_the_zones_key(
+    stack_factory: Callable[..., Stack], named_factory: NamedFactory
+) -> None:
+    secret = TsigSecret.generate("sec-key.")
+    zone_file = PrimaryZone(ZONE, 2000, allow_transfer=f'key "{secret.name}";')
+    source = named_factory("127.0.0.2", keys=[secret], zones=[zone_file])
+    stack = stack_factory()
+    with TestClient(create_app(stack.services)) as client:
+        zone = create_secondary(client, [f"{source.host}:{source.port}"])
+
+        def refused() -> bool:
+            return ("worker", None, "transfer in failed") in stack.events(zone["id"])
+
+        wait_until(refused, what="the unsigned transfer to be refused")
+        key = {"name": secret.name, "algorithm": secret.algorithm, "secret": secret.secret,
+               "scope": "ZONE", "resource_id": zone["id"]}  # fmt: skip
+        made = client.post("/v2/tsigkeys", json=key, headers={"X-Auth-Project-ID": "p1"})
+        assert made.status_code == 201, made.text
+        assert client.post(f"/v2/zones/{zone['id']}/tasks/xfr", headers=MEMBER).status_code == 202
+        wait_until(lambda: soa_serial(stack) == 2000, what="the signed transfer")
+        assert f"TSIG {secret.name.rstrip('.')}" in source.log()

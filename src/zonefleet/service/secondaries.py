@@ -8,15 +8,22 @@ PENDING, so the reconciler pushes it to the pool as it would any change.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+import dns.name
+import dns.rdataclass
+import dns.rdataset
 import dns.rdatatype
 import dns.rdtypes.ANY.SOA
 import dns.rrset
+import dns.tsig
+import dns.zone
+from sqlalchemy import select
 
 from zonefleet.dns.journal import JournalRecord, RRsetState, diff
 from zonefleet.dns.names import name_text
@@ -28,6 +35,8 @@ from zonefleet.storage.models import (
     Action,
     Recordset,
     Status,
+    TsigKey,
+    TsigScope,
     Zone,
     ZoneEvent,
     ZoneType,
@@ -158,6 +167,32 @@ class SecondaryService:
             )  # fmt: skip
             repos.events.add(step)
             return zone.serial
+
+    def held(self, zone_id: str, origin: dns.name.Name) -> dns.zone.Zone:
+        """The zone's content as stored, for an IXFR to apply its differences to."""
+        held = dns.zone.Zone(origin, relativize=False)
+        with self.database.read() as session:
+            for recordset in Repositories(session).recordsets.in_zone(zone_id):
+                rdataset = dns.rdataset.from_text_list(
+                    dns.rdataclass.IN, recordset.type, recordset.ttl or 0,
+                    [record.data for record in recordset.records], relativize=False,
+                )  # fmt: skip
+                held.replace_rdataset(dns.name.from_text(recordset.name), rdataset)
+        return held
+
+    def key_for(self, zone_id: str) -> dns.tsig.Key | None:
+        """The TSIG key transfers of the zone are signed with: a key of scope ZONE for it."""
+        statement = select(TsigKey).where(
+            TsigKey.scope == TsigScope.ZONE, TsigKey.resource_id == zone_id
+        )
+        with self.database.read() as session:
+            key = session.scalars(statement.order_by(TsigKey.name).limit(1)).first()
+            if key is None:
+                return None
+            return dns.tsig.Key(
+                dns.name.from_text(key.name), base64.b64decode(key.secret),
+                dns.name.from_text(key.algorithm),
+            )  # fmt: skip
 
     def failed(self, zone_id: str, serial: int, reason: str) -> None:
         """A refresh that reached no master: a step of the zone's timeline (its retry is

@@ -24,6 +24,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.ANY.SOA
 import dns.rrset
+import dns.tsig
 import dns.xfr
 import dns.zone
 from sqlalchemy.exc import SQLAlchemyError
@@ -131,24 +132,42 @@ class SecondaryRefresher:
         await asyncio.to_thread(self.service.failed, zone.id, zone.serial, reason)
 
     def _pull(self, zone: DueSecondary, master: Master) -> Transferred | UpToDate:
-        """The zone from `master` when it serves a newer serial (or the zone never came)."""
+        """The zone from `master` when it serves a newer serial (or the zone never came):
+        IXFR from the serial held when there is one (the master may answer with the whole
+        zone), AXFR otherwise; signed with the zone's TSIG key when it has one."""
         origin = dns.name.from_text(zone.name)
-        soa = self._master_soa(origin, master)
+        key = self.service.key_for(zone.id)
+        soa = self._master_soa(origin, master, key)
         if zone.transferred and serial_at_least(zone.serial, soa.serial):
             return UpToDate(soa.serial, soa.refresh)
-        received = dns.zone.Zone(origin, relativize=False)
+        if zone.transferred:
+            received = self.service.held(zone.id, origin)
+        else:
+            received = dns.zone.Zone(origin, relativize=False)
+        keyring = None if key is None else {key.name: key}
+        query, serial = dns.xfr.make_query(
+            received, serial=0 if zone.transferred else None, keyring=keyring,
+            keyname=key.name if key else None,
+            keyalgorithm=key.algorithm if key else dns.tsig.default_algorithm,
+        )  # fmt: skip
         timeout = self.settings.transfer_timeout
-        dns.query.inbound_xfr(master.host, received, port=master.port, timeout=timeout,
-                              lifetime=timeout)  # fmt: skip
+        dns.query.inbound_xfr(master.host, received, query=query, port=master.port,
+                              timeout=timeout, lifetime=timeout)  # fmt: skip
         rrsets = [
             dns.rrset.from_rdata_list(name, rdataset.ttl, list(rdataset))
             for name, rdataset in received.iterate_rdatasets()
         ]
-        return Transferred(str(master), "AXFR", rrsets)
+        # A master may answer an IXFR with the whole zone; dnspython applies either.
+        kind = "AXFR" if serial is None else f"IXFR asked from serial {serial}"
+        return Transferred(str(master), kind, rrsets)
 
-    def _master_soa(self, origin: dns.name.Name, master: Master) -> dns.rdtypes.ANY.SOA.SOA:
+    def _master_soa(
+        self, origin: dns.name.Name, master: Master, key: dns.tsig.Key | None
+    ) -> dns.rdtypes.ANY.SOA.SOA:
         query = dns.message.make_query(origin, dns.rdatatype.SOA)
         query.flags &= ~dns.flags.RD
+        if key is not None:
+            query.use_tsig({key.name: key}, keyname=key.name, algorithm=key.algorithm)
         answer = dns.query.udp(query, master.host, port=master.port,
                                timeout=self.settings.query_timeout)  # fmt: skip
         if answer.rcode() != dns.rcode.NOERROR or not answer.flags & dns.flags.AA:
