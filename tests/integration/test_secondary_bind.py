@@ -6,6 +6,7 @@ master that cannot be reached leaves the zone unserved and says so in its timeli
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import dns.flags
@@ -16,13 +17,14 @@ import dns.query
 import dns.rcode
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from tests.integration.conftest import NamedFactory, served_serial
 from tests.integration.named import Named, PrimaryZone, TsigSecret, free_port
 from tests.integration.test_propagation_bind import load_pool, wait_until
 from tests.stack import Stack
 from zonefleet.api.app import create_app
-from zonefleet.storage.models import Status
+from zonefleet.storage.models import Status, Zone, utcnow
 
 ZONE = "sec.example."
 MEMBER = {"X-Auth-Project-ID": "p1", "X-Roles": "member"}
@@ -145,3 +147,27 @@ def test_a_primary_that_wants_tsig_is_transferred_from_with_the_zones_key(
         assert client.post(f"/v2/zones/{zone['id']}/tasks/xfr", headers=MEMBER).status_code == 202
         wait_until(lambda: soa_serial(stack) == 2000, what="the signed transfer")
         assert f"TSIG {secret.name.rstrip('.')}" in source.log()
+
+
+def test_a_zone_whose_masters_stay_silent_past_its_expire_is_no_longer_served(
+    stack_factory: Callable[..., Stack], primary: tuple[Named, PrimaryZone]
+) -> None:
+    source, _ = primary
+    stack = stack_factory()
+    with TestClient(create_app(stack.services)) as client:
+        zone = create_secondary(client, [f"{source.host}:{source.port}"])
+        stack.wait_for(zone["id"], Status.ACTIVE)
+        assert soa_serial(stack) == 1000
+        source.stop()
+        # The last answer from a master, longer ago than the SOA expire (86400 s here).
+        with stack.database.write() as session:
+            session.execute(update(Zone).where(Zone.id == zone["id"])
+                            .values(refreshed_at=utcnow() - timedelta(days=2)))  # fmt: skip
+        assert client.post(f"/v2/zones/{zone['id']}/tasks/xfr", headers=MEMBER).status_code == 202
+        stack.wait_for(zone["id"], Status.ERROR)
+        assert ("worker", None, "expired") in stack.events(zone["id"])
+        address = stack.mdns.address
+        query = dns.message.make_query(ZONE, "SOA")
+        assert dns.query.udp(query, address.host, port=address.port, timeout=2).rcode() == (
+            dns.rcode.REFUSED
+        )

@@ -154,10 +154,11 @@ class SecondaryService:
             zone.expire, zone.minimum = soa.expire, soa.minimum
             zone.status, zone.version = Status.PENDING, zone.version + 1
             zone.action = Action.CREATE if first else Action.UPDATE
-            zone.updated_at = zone.transferred_at
+            zone.updated_at = zone.refreshed_at = zone.transferred_at
             zone.next_refresh_at = zone.transferred_at + timedelta(seconds=soa.refresh)
             columns = ("serial", "transferred_at", "refresh", "retry", "expire", "minimum",
-                       "status", "version", "action", "updated_at", "next_refresh_at")  # fmt: skip
+                       "status", "version", "action", "updated_at", "next_refresh_at",
+                       "refreshed_at")  # fmt: skip
             repos.zones.save(zone, columns)
             records = sum(len(rrset) for rrset in transferred.rrsets)
             detail = f"{transferred.kind} from {transferred.master}: {records} records"
@@ -194,14 +195,28 @@ class SecondaryService:
                 dns.name.from_text(key.algorithm),
             )  # fmt: skip
 
-    def failed(self, zone_id: str, serial: int, reason: str) -> None:
+    def failed(self, zone_id: str, serial: int, reason: str) -> bool:
         """A refresh that reached no master: a step of the zone's timeline (its retry is
-        already set by `take`)."""
+        already set by `take`). Past the SOA expire since a master last answered, the zone
+        expires (RFC 1034): mdns stops serving it and it shows ERROR until a transfer comes
+        again. Whether it expired now."""
         with self.database.write() as session:
-            Repositories(session).events.add(
+            repos = Repositories(session)
+            repos.events.add(
                 ZoneEvent(zone_id=zone_id, role="worker", event="transfer in failed",
                           detail=reason, serial=serial)
             )  # fmt: skip
+            zone = repos.zones.lock(zone_id)
+            if zone is None or zone.transferred_at is None or zone.refreshed_at is None:
+                return False
+            if utcnow() - zone.refreshed_at < timedelta(seconds=zone.expire):
+                return False
+            zone.transferred_at, zone.status = None, Status.ERROR
+            repos.zones.save(zone, ("transferred_at", "status"))
+            detail = f"no master answered for {zone.expire} s (the SOA expire): not served"
+            repos.events.add(ZoneEvent(zone_id=zone_id, role="worker", event="expired",
+                                       detail=detail, serial=serial))  # fmt: skip
+            return True
 
     def up_to_date(self, zone_id: str, refresh: int) -> None:
         """The masters serve no newer serial: look again after the SOA's refresh."""
@@ -213,8 +228,9 @@ class SecondaryService:
 
     @staticmethod
     def _schedule(repos: Repositories, zone: Zone, refresh: int) -> None:
-        zone.next_refresh_at = utcnow() + timedelta(seconds=refresh)
-        repos.zones.save(zone, ("next_refresh_at",))
+        zone.refreshed_at = utcnow()
+        zone.next_refresh_at = zone.refreshed_at + timedelta(seconds=refresh)
+        repos.zones.save(zone, ("next_refresh_at", "refreshed_at"))
 
     @staticmethod
     def _replace(repos: Repositories, zone: Zone, transferred: Transferred, serial: int) -> None:

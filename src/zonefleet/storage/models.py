@@ -261,8 +261,10 @@ class Zone(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp)
     transferred_at: Mapped[datetime | None] = mapped_column(Timestamp)
-    # A SECONDARY zone's next look at its masters (SOA refresh, or retry after a failure).
+    # A SECONDARY zone's next look at its masters (SOA refresh, or retry after a failure),
+    # and its last answer from one (past the SOA expire without one, it is not served).
     next_refresh_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    refreshed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Deleted with X-Designate-Hard-Delete: targets drop the zone's files and journal too.
     hard_delete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -20,6 +20,7 @@ class DueSecondary:
     masters: tuple[str, ...]
     transferred: bool
     next_refresh_at: datetime
+    retry: int
 
 
 class SecondaryRepository:
@@ -29,7 +30,7 @@ class SecondaryRepository:
     def due(self, now: datetime, limit: int) -> list[DueSecondary]:
         statement = (
             select(Zone.id, Zone.name, Zone.serial, Zone.masters, Zone.transferred_at,
-                   Zone.next_refresh_at)
+                   Zone.next_refresh_at, Zone.retry)
             .where(
                 Zone.type == ZoneType.SECONDARY, Zone.deleted == LIVE,
                 Zone.action != Action.DELETE, Zone.next_refresh_at <= now,
@@ -39,7 +40,7 @@ class SecondaryRepository:
         )  # fmt: skip
         return [
             DueSecondary(row.id, row.name, row.serial, tuple(row.masters),
-                         row.transferred_at is not None, row.next_refresh_at)
+                         row.transferred_at is not None, row.next_refresh_at, row.retry)
             for row in self.session.execute(statement)
         ]  # fmt: skip
 

@@ -1,7 +1,8 @@
 """The worker's refresher of SECONDARY zones: transfers each from its masters when due.
 
 A zone is due at creation, after each SOA refresh interval (the retry interval after a
-failed attempt), and at once after the `xfr` task or a NOTIFY from one of its masters.
+failed attempt), and at once after the `xfr` task or a NOTIFY from one of its masters;
+past its SOA expire with no master answering, it expires and is no longer served.
 The refresher asks each master's SOA in turn and transfers from the first that serves a
 newer serial (AXFR over TCP, by dnspython); what it brings is stored as the zone's whole
 content, and the reconciler then pushes the zone to its pool as any change. One worker
@@ -107,7 +108,7 @@ class SecondaryRefresher:
                     LOG.warning("worker: refresh of %s not finished: %s", zone.name, exc)
 
     async def _refresh_taken(self, zone: DueSecondary) -> None:
-        if not await asyncio.to_thread(self.service.take, zone, DEFAULT_RETRY):
+        if not await asyncio.to_thread(self.service.take, zone, zone.retry or DEFAULT_RETRY):
             return  # another worker took it
         errors = []
         for text in zone.masters:
@@ -129,7 +130,8 @@ class SecondaryRefresher:
             return
         reason = "; ".join(errors) or "no masters"
         LOG.warning("worker: %s: no master could be transferred from: %s", zone.name, reason)
-        await asyncio.to_thread(self.service.failed, zone.id, zone.serial, reason)
+        if await asyncio.to_thread(self.service.failed, zone.id, zone.serial, reason):
+            LOG.warning("worker: %s expired: no master answered within its SOA expire", zone.name)
 
     def _pull(self, zone: DueSecondary, master: Master) -> Transferred | UpToDate:
         """The zone from `master` when it serves a newer serial (or the zone never came):
