@@ -63,6 +63,10 @@ BUS_ERRORS = Counter(
 DATABASE_UNAVAILABLE = Counter(
     "zonefleet_database_unavailable", "Database operations failed: the database was away"
 )
+DATABASE_CONFLICTS = Counter(
+    "zonefleet_database_conflicts",
+    "Transactions rolled back by a deadlock or serialization failure",
+)
 
 
 STATE_GAUGES = (

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zonefleet.errors import ServiceUnavailableError
-from zonefleet.metrics import DATABASE_UNAVAILABLE
+from zonefleet.metrics import DATABASE_CONFLICTS, DATABASE_UNAVAILABLE
 
 LOG = logging.getLogger(__name__)
 SQLITE_BUSY_SECONDS = 30.0
@@ -132,6 +132,13 @@ def _unavailable_on_disconnect() -> Iterator[None]:
             LOG.warning("database unavailable: %s", exc.orig)
             DATABASE_UNAVAILABLE.inc()
             raise ServiceUnavailableError() from exc
+        if _is_conflict(exc):
+            # The transaction was rolled back whole: nothing was written, a retry may pass.
+            LOG.warning("database conflict, transaction rolled back: %s", exc.orig)
+            DATABASE_CONFLICTS.inc()
+            raise ServiceUnavailableError(
+                "The database rolled the change back (a deadlock with another); retry"
+            ) from exc
         raise
 
 
@@ -150,6 +157,20 @@ _UNAVAILABLE_MESSAGES = (
     "the database system is",  # … shutting down / starting up / in recovery mode (57P03)
     "too many clients",  # 53300: every connection slot taken, for now
 )
+
+
+# Deadlocks and serialization failures: PostgreSQL 40P01, 40001; MySQL/MariaDB 1213 (deadlock),
+# 1205 (lock wait timeout), 4060 (InnoDB "record changed", MariaDB's snapshot isolation).
+_CONFLICT_SQLSTATES = {"40P01", "40001"}
+_CONFLICT_MYSQL_CODES = {1205, 1213, 4060}
+
+
+def _is_conflict(exc: DBAPIError) -> bool:
+    original = exc.orig
+    if getattr(original, "sqlstate", None) in _CONFLICT_SQLSTATES:
+        return True
+    code = next(iter(getattr(original, "args", ())), None)
+    return isinstance(code, int) and code in _CONFLICT_MYSQL_CODES
 
 
 def _is_connection_failure(exc: DBAPIError) -> bool:
