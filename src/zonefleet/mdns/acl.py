@@ -10,7 +10,6 @@ without a restart.
 
 from __future__ import annotations
 
-import base64
 import ipaddress
 import time
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ import dns.name
 import dns.tsig
 
 from zonefleet.mdns.store import HostedZone, KeyRow, ZoneStore
+from zonefleet.pools.tsig import signing_key
 from zonefleet.storage.models import TsigScope
 
 # Seconds a view must be old before a refusal reloads it.
@@ -94,7 +94,7 @@ class TransferAcl:
 
 
 def _key(name: dns.name.Name, row: KeyRow) -> dns.tsig.Key:
-    return dns.tsig.Key(name, base64.b64decode(row.secret), dns.name.from_text(row.algorithm))
+    return signing_key(name, row.algorithm, row.secret)
 
 
 def _same_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address, host: str) -> bool:

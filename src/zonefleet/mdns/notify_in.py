@@ -13,13 +13,13 @@ import logging
 
 import dns.name
 import dns.rcode
-from sqlalchemy import select, update
 
 from zonefleet.dns.names import name_text
 from zonefleet.service.secondaries import parse_master
 from zonefleet.storage.database import Database
-from zonefleet.storage.models import LIVE, Action, Zone, ZoneEvent, ZoneType, utcnow
+from zonefleet.storage.models import ZoneEvent, utcnow
 from zonefleet.storage.repositories import EventRepository
+from zonefleet.storage.secondaries import SecondaryRepository
 
 LOG = logging.getLogger(__name__)
 
@@ -30,21 +30,19 @@ class NotifyIn:
 
     def received(self, zone: dns.name.Name, source: str) -> dns.rcode.Rcode:
         """Blocking (run off the event loop): the rcode to answer the NOTIFY with."""
-        statement = select(Zone.id, Zone.masters, Zone.serial).where(
-            Zone.name == name_text(zone), Zone.type == ZoneType.SECONDARY,
-            Zone.deleted == LIVE, Zone.action != Action.DELETE,
-        )  # fmt: skip
         with self.database.write() as session:
-            row = session.execute(statement).first()
-            if row is None:
+            secondaries = SecondaryRepository(session)
+            found = secondaries.notified(name_text(zone))
+            if found is None:
                 return dns.rcode.NOTAUTH
-            if not any(_same(source, master) for master in row.masters):
+            zone_id, masters, serial = found
+            if not any(_same(source, master) for master in masters):
                 LOG.info("mdns: NOTIFY for %s from %s, no master of it: refused", zone, source)
                 return dns.rcode.REFUSED
-            session.execute(update(Zone).where(Zone.id == row.id).values(next_refresh_at=utcnow()))
+            secondaries.due_now(zone_id, utcnow())
             EventRepository(session).add(
-                ZoneEvent(zone_id=row.id, role="mdns", subject=source, event="notified",
-                          detail="a master says it has a new serial", serial=row.serial)
+                ZoneEvent(zone_id=zone_id, role="mdns", subject=source, event="notified",
+                          detail="a master says it has a new serial", serial=serial)
             )  # fmt: skip
         LOG.info("mdns: NOTIFY for %s from its master %s: refresh due", zone, source)
         return dns.rcode.NOERROR

@@ -69,3 +69,9 @@ def secret(text: str) -> str:
 
 def new_secret(short_algorithm: str) -> str:
     return base64.b64encode(secrets.token_bytes(SECRET_BYTES[short_algorithm])).decode()
+
+
+def signing_key(name: str | dns.name.Name, algorithm: str, secret: str) -> dns.tsig.Key:
+    """dnspython's key for a stored one (name, Designate's algorithm name, base64 secret)."""
+    owner = name if isinstance(name, dns.name.Name) else dns.name.from_text(name)
+    return dns.tsig.Key(owner, base64.b64decode(secret), dns.name.from_text(algorithm))

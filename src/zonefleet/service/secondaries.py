@@ -8,7 +8,6 @@ PENDING, so the reconciler pushes it to the pool as it would any change.
 
 from __future__ import annotations
 
-import base64
 import ipaddress
 import time
 from collections.abc import Callable, Sequence
@@ -23,27 +22,25 @@ import dns.rdtypes.ANY.SOA
 import dns.rrset
 import dns.tsig
 import dns.zone
-from sqlalchemy import select
 
 from zonefleet.dns.journal import JournalRecord, RRsetState, diff
 from zonefleet.dns.names import name_text
 from zonefleet.dns.serial import serial_at_least
 from zonefleet.errors import FieldError
+from zonefleet.pools.tsig import signing_key
 from zonefleet.service.changes import append_journal, new_records, rrset_state
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
     Action,
     Recordset,
     Status,
-    TsigKey,
-    TsigScope,
     Zone,
     ZoneEvent,
     ZoneType,
     new_id,
     utcnow,
 )
-from zonefleet.storage.repositories import Repositories
+from zonefleet.storage.repositories import Repositories, TsigKeyRepository
 from zonefleet.storage.secondaries import DueSecondary, SecondaryRepository
 
 DNS_PORT = 53
@@ -183,17 +180,9 @@ class SecondaryService:
 
     def key_for(self, zone_id: str) -> dns.tsig.Key | None:
         """The TSIG key transfers of the zone are signed with: a key of scope ZONE for it."""
-        statement = select(TsigKey).where(
-            TsigKey.scope == TsigScope.ZONE, TsigKey.resource_id == zone_id
-        )
         with self.database.read() as session:
-            key = session.scalars(statement.order_by(TsigKey.name).limit(1)).first()
-            if key is None:
-                return None
-            return dns.tsig.Key(
-                dns.name.from_text(key.name), base64.b64decode(key.secret),
-                dns.name.from_text(key.algorithm),
-            )  # fmt: skip
+            key = TsigKeyRepository(session).for_zone(zone_id)
+            return None if key is None else signing_key(key.name, key.algorithm, key.secret)
 
     def failed(self, zone_id: str, serial: int, reason: str) -> bool:
         """A refresh that reached no master: a step of the zone's timeline (its retry is

@@ -63,6 +63,7 @@ from zonefleet.storage.models import (
     TransferAccept,
     TransferRequest,
     TsigKey,
+    TsigScope,
     Zone,
     ZoneEvent,
     ZoneExport,
@@ -638,6 +639,13 @@ class TsigKeyRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def for_zone(self, zone_id: str) -> TsigKey | None:
+        """The key of scope ZONE for this zone (the first by name, if several)."""
+        statement = select(TsigKey).where(
+            TsigKey.scope == TsigScope.ZONE, TsigKey.resource_id == zone_id
+        )
+        return self.session.scalars(statement.order_by(TsigKey.name).limit(1)).first()
 
     def all(self) -> Sequence[TsigKey]:
         return self.session.scalars(select(TsigKey).order_by(TsigKey.name)).all()

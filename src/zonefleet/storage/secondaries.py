@@ -53,3 +53,20 @@ class SecondaryRepository:
             .values(next_refresh_at=until)
         )
         return self.session.connection().execute(statement).rowcount == 1
+
+    def notified(self, name: str) -> tuple[str, list[str], int] | None:
+        """The live SECONDARY zone named `name` (id, masters, serial), locked for the refresh
+        its NOTIFY makes due; None when there is none."""
+        statement = (
+            select(Zone.id, Zone.masters, Zone.serial)
+            .where(
+                Zone.name == name, Zone.type == ZoneType.SECONDARY, Zone.deleted == LIVE,
+                Zone.action != Action.DELETE,
+            )
+            .with_for_update()
+        )  # fmt: skip
+        row = self.session.execute(statement).first()
+        return None if row is None else (row.id, list(row.masters), row.serial)
+
+    def due_now(self, zone_id: str, now: datetime) -> None:
+        self.session.execute(update(Zone).where(Zone.id == zone_id).values(next_refresh_at=now))

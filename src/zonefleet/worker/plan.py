@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ import dns.name
 import dns.tsig
 
 from zonefleet.backends.base import Master, TargetSpec, ZoneRef, backend_class
+from zonefleet.pools.tsig import signing_key
 from zonefleet.settings import BindAddress
 from zonefleet.storage.models import Pool, PoolTarget, TsigKey, Zone, ZoneTarget
 from zonefleet.worker.serials import Nameserver, Served
@@ -78,12 +78,7 @@ def target_spec(target: PoolTarget, keys: dict[str, TsigKey], mdns: BindAddress)
 
 
 def _tsig(key: TsigKey | None) -> dns.tsig.Key | None:
-    if key is None:
-        return None
-    return dns.tsig.Key(
-        dns.name.from_text(key.name), base64.b64decode(key.secret),
-        dns.name.from_text(key.algorithm),
-    )  # fmt: skip
+    return None if key is None else signing_key(key.name, key.algorithm, key.secret)
 
 
 def nameservers(pool: Pool, mdns: BindAddress) -> tuple[Nameserver, ...]:
