@@ -40,6 +40,8 @@ from zonefleet.storage.secondaries import DueSecondary
 
 LOG = logging.getLogger(__name__)
 DUE_PAGE = 100
+# Seconds between looks for due zones when hints keep coming.
+POKE_GAP = 0.25
 # A master that cannot be asked is asked again after this long when its SOA gave no retry.
 DEFAULT_RETRY = 600
 TRANSFER_ERRORS = (dns.exception.DNSException, OSError, EOFError, ValueError)
@@ -95,6 +97,8 @@ class SecondaryRefresher:
                 await asyncio.wait_for(self._poked.wait(), self.settings.secondary_scan_interval)
             except TimeoutError:
                 continue
+            # Every hint pokes (any could be an xfr task): a burst of writes makes one look.
+            await asyncio.sleep(POKE_GAP)
         if self._running:
             await asyncio.wait(list(self._running), timeout=self.settings.transfer_timeout)
         self._loop = None
