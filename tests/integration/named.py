@@ -87,6 +87,9 @@ class PrimaryZone:
     name: str
     serial: int
     allow_transfer: str = "any;"
+    # Keep the difference of each reload with a new serial, to answer IXFR with it (BIND's
+    # default answers IXFR from a zone file with the whole zone).
+    ixfr: bool = False
 
     @property
     def file(self) -> str:
@@ -176,7 +179,8 @@ class Named:
         keys = "".join(key.conf() for key in self.keys)
         zones = "".join(
             f'zone "{zone.name}" {{ type primary; file "{zone.file}"; '
-            f"allow-transfer {{ {zone.allow_transfer} }}; }};\n"
+            f"allow-transfer {{ {zone.allow_transfer} }}; "
+            f"ixfr-from-differences {'yes' if zone.ixfr else 'no'}; }};\n"
             for zone in self.zones
         )
         catalog_zones = ""
@@ -198,8 +202,6 @@ options {{
     transfers-in 100;
     transfers-per-ns 50;
     notify no;
-    // A primary zone reloaded with a new serial keeps the difference, for IXFR out.
-    ixfr-from-differences yes;
     transfer-source {self.transfer_source};
     notify-source {self.host};
     allow-notify {{ any; }};

@@ -32,7 +32,7 @@ MEMBER = {"X-Auth-Project-ID": "p1", "X-Roles": "member"}
 
 @pytest.fixture
 def primary(named_factory: NamedFactory) -> tuple[Named, PrimaryZone]:
-    zone = PrimaryZone(ZONE, 1000)
+    zone = PrimaryZone(ZONE, 1000, ixfr=True)
     return named_factory("127.0.0.2", zones=[zone]), zone
 
 
