@@ -192,6 +192,13 @@ class ServiceUnavailableError(ZonefleetError):
     default_message = "The service is temporarily unavailable; retry later"
 
 
+class DatabaseConflictError(ServiceUnavailableError):
+    """The database rolled a transaction back (deadlock, serialization failure): nothing
+    was written, and the same transaction may pass if run again."""
+
+    default_message = "The database rolled the change back (a deadlock with another); retry"
+
+
 class InvalidPoolsError(InvalidObjectError):
     """pools.yaml, or applying it, failed; each reason's `path` names the key.
 

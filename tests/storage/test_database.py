@@ -1,5 +1,6 @@
-"""A deadlock between two real transactions on PostgreSQL and MariaDB is a retryable 503
-(ServiceUnavailableError), never a 500: the loser's transaction was rolled back whole."""
+"""A deadlock between two real transactions on PostgreSQL and MariaDB is a
+DatabaseConflictError (the service runs the write again; a 503 if it keeps losing), never
+a 500: the loser's transaction was rolled back whole."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from tests.conftest import _empty, build_services, make_settings
 from tests.service.factories import make_zone
-from zonefleet.errors import ServiceUnavailableError
+from zonefleet.errors import DatabaseConflictError, ServiceUnavailableError
 from zonefleet.storage.database import Database
 from zonefleet.storage.repositories import ZoneRepository
 
@@ -51,6 +52,7 @@ def test_the_loser_of_a_deadlock_gets_a_retryable_error(
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert sorted(map(type, outcomes), key=str) == sorted([str, ServiceUnavailableError], key=str)
-    [lost] = [o for o in outcomes if isinstance(o, ServiceUnavailableError)]
-    assert "deadlock" in str(lost.message)
+    assert sorted(map(type, outcomes), key=str) == sorted([str, DatabaseConflictError], key=str)
+    [lost] = [o for o in outcomes if isinstance(o, DatabaseConflictError)]
+    assert isinstance(lost, ServiceUnavailableError)  # a 503 when the API gives it up
+    assert "deadlock" in lost.message

@@ -31,6 +31,7 @@ from zonefleet.errors import (
     RecordsetNotFound,
 )
 from zonefleet.service.changes import ZoneChange, new_records, replace_records, rrset_state
+from zonefleet.service.conflicts import retried
 from zonefleet.service.context import RequestContext
 from zonefleet.service.events import api_write
 from zonefleet.service.notifications import (
@@ -96,6 +97,7 @@ class RecordsetService:
         self.notifier = notifier or NoNotifications()
         self.clock = clock
 
+    @retried
     def create_recordset(
         self, ctx: RequestContext, zone_id: str, request: RecordsetCreate
     ) -> Recordset:
@@ -157,6 +159,7 @@ class RecordsetService:
             )
             return repos.recordsets.list(criteria, page)
 
+    @retried
     def update_recordset(
         self, ctx: RequestContext, zone_id: str, recordset_id: str, request: RecordsetUpdate
     ) -> Recordset:
@@ -186,6 +189,7 @@ class RecordsetService:
             self._changed(ctx, recordset, "dns.recordset.update")
         return recordset
 
+    @retried
     def delete_recordset(self, ctx: RequestContext, zone_id: str, recordset_id: str) -> Recordset:
         """Remove the recordset; the returned copy shows action DELETE, status PENDING."""
         ctx.require_write()

@@ -46,6 +46,7 @@ from zonefleet.service.changes import (
     rrset_state,
     soa_fields,
 )
+from zonefleet.service.conflicts import retried
 from zonefleet.service.context import RequestContext
 from zonefleet.service.events import api_write
 from zonefleet.service.notifications import (
@@ -242,6 +243,7 @@ class ZoneService:
         self.clock = clock
         self.rng = rng or random.Random()
 
+    @retried
     def create_zone(
         self,
         ctx: RequestContext,
@@ -297,6 +299,7 @@ class ZoneService:
         with self.database.read() as session:
             return Repositories(session).zones.list(criteria, page)
 
+    @retried
     def update_zone(self, ctx: RequestContext, zone_id: str, request: ZoneUpdate) -> Zone:
         ctx.require_write()
         reasons = []
@@ -330,6 +333,7 @@ class ZoneService:
         self._changed(ctx, zone, "dns.zone.update")
         return zone
 
+    @retried
     def delete_zone(self, ctx: RequestContext, zone_id: str) -> Zone:
         """Mark the zone for removal from every target (action DELETE, status PENDING)."""
         ctx.require_write()

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from zonefleet.errors import ServiceUnavailableError
+from zonefleet.errors import DatabaseConflictError, ServiceUnavailableError
 from zonefleet.metrics import DATABASE_CONFLICTS, DATABASE_UNAVAILABLE
 
 LOG = logging.getLogger(__name__)
@@ -136,9 +136,7 @@ def _unavailable_on_disconnect() -> Iterator[None]:
             # The transaction was rolled back whole: nothing was written, a retry may pass.
             LOG.warning("database conflict, transaction rolled back: %s", exc.orig)
             DATABASE_CONFLICTS.inc()
-            raise ServiceUnavailableError(
-                "The database rolled the change back (a deadlock with another); retry"
-            ) from exc
+            raise DatabaseConflictError() from exc
         raise
 
 
