@@ -18,9 +18,9 @@ from zonefleet.api.schemas import (
     Links,
     ListLinks,
     ListMetadata,
+    refuse_nulls,
 )
 from zonefleet.api.views import timestamp
-from zonefleet.errors import FieldError, InvalidObjectError
 from zonefleet.service.blacklists import BlacklistUpdate
 from zonefleet.service.values import UNSET
 from zonefleet.storage.filters import BlacklistFilter
@@ -99,8 +99,7 @@ def update_blacklist(
     blacklist_id: uuid.UUID, body: BlacklistUpdateBody, ctx: Context, svc: Services, base: Base
 ) -> JSONResponse:
     given = body.model_fields_set
-    if "pattern" in given and body.pattern is None:
-        raise InvalidObjectError([FieldError(("pattern",), "pattern may not be null", "type")])
+    refuse_nulls(body, "pattern")
     update = BlacklistUpdate(
         pattern=body.pattern if body.pattern is not None else UNSET,
         description=body.description if "description" in given else UNSET,

@@ -6,9 +6,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zonefleet.errors import FieldError, InvalidObjectError
+
 MAX_TTL = 2147483647
 
 TTL = Field(None, ge=0, le=MAX_TTL)
+
+
+def refuse_nulls(body: BaseModel, *keys: str) -> None:
+    """A PATCH may leave these fields out but not set them to null (every such one named)."""
+    given = body.model_fields_set
+    nulls = [
+        FieldError((key,), f"{key} may not be null", "type")
+        for key in keys
+        if key in given and getattr(body, key) is None
+    ]
+    if nulls:
+        raise InvalidObjectError(nulls)
 
 
 class _Body(BaseModel):

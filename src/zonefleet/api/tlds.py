@@ -12,9 +12,15 @@ from pydantic import BaseModel
 from zonefleet.api.deps import Base, Context, JsonBody, Services
 from zonefleet.api.paging import list_body, list_params
 from zonefleet.api.responses import ERROR_RESPONSES, made
-from zonefleet.api.schemas import Links, ListLinks, ListMetadata, TldCreateBody, TldUpdateBody
+from zonefleet.api.schemas import (
+    Links,
+    ListLinks,
+    ListMetadata,
+    TldCreateBody,
+    TldUpdateBody,
+    refuse_nulls,
+)
 from zonefleet.api.views import timestamp
-from zonefleet.errors import FieldError, InvalidObjectError
 from zonefleet.service.tlds import TldUpdate
 from zonefleet.service.values import UNSET
 from zonefleet.storage.filters import TldFilter
@@ -89,8 +95,7 @@ def update_tld(
     tld_id: uuid.UUID, body: TldUpdateBody, ctx: Context, svc: Services, base: Base
 ) -> JSONResponse:
     given = body.model_fields_set
-    if "name" in given and body.name is None:
-        raise InvalidObjectError([FieldError(("name",), "name may not be null", "type")])
+    refuse_nulls(body, "name")
     update = TldUpdate(
         name=body.name if body.name is not None else UNSET,
         description=body.description if "description" in given else UNSET,

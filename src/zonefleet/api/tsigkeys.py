@@ -22,9 +22,9 @@ from zonefleet.api.schemas import (
     ListMetadata,
     TsigKeyCreateBody,
     TsigKeyUpdateBody,
+    refuse_nulls,
 )
 from zonefleet.api.views import timestamp
-from zonefleet.errors import FieldError, InvalidObjectError
 from zonefleet.service.tsigkeys import TsigKeyUpdate
 from zonefleet.service.values import UNSET, Unset
 from zonefleet.storage.filters import TsigKeyFilter
@@ -115,11 +115,7 @@ def update_tsigkey(
     tsigkey_id: uuid.UUID, body: TsigKeyUpdateBody, ctx: Context, svc: Services, base: Base
 ) -> JSONResponse:
     given = body.model_fields_set
-    fields = ("name", "algorithm", "secret", "scope")
-    nulls = [FieldError((key,), f"{key} may not be null", "type") for key in fields
-             if key in given and getattr(body, key) is None]  # fmt: skip
-    if nulls:
-        raise InvalidObjectError(nulls)
+    refuse_nulls(body, "name", "algorithm", "secret", "scope")
     resource_id: str | Unset | None = UNSET
     if "resource_id" in given:
         resource_id = body.resource_id

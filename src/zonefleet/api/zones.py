@@ -27,9 +27,10 @@ from zonefleet.api.schemas import (
     ZoneList,
     ZoneOut,
     ZoneUpdateBody,
+    refuse_nulls,
 )
 from zonefleet.api.views import propagation_view, timeline_view, zone_view
-from zonefleet.errors import BadRequestError, FieldError, InvalidObjectError
+from zonefleet.errors import BadRequestError
 from zonefleet.service.values import UNSET
 from zonefleet.service.zones import ZoneCreate, ZoneUpdate
 from zonefleet.storage.filters import ZoneFilter
@@ -97,10 +98,7 @@ def update_zone(
     zone_id: uuid.UUID, body: ZoneUpdateBody, ctx: Context, svc: Services, base: Base
 ) -> JSONResponse:
     given = body.model_fields_set
-    nulls = [FieldError((key,), f"{key} may not be null", "type") for key in ("email", "ttl")
-             if key in given and getattr(body, key) is None]  # fmt: skip
-    if nulls:
-        raise InvalidObjectError(nulls)
+    refuse_nulls(body, "email", "ttl")
     request = ZoneUpdate(
         email=body.email if "email" in given and body.email is not None else UNSET,
         ttl=body.ttl if "ttl" in given and body.ttl is not None else UNSET,
