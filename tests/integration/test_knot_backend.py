@@ -176,6 +176,60 @@ def test_concurrent_ensures_in_one_process_take_turns_on_the_one_transaction(
     assert "too many transactions" not in knot.log()
 
 
+def fill_backlog(path: str) -> list[socket.socket]:
+    """Idle clients on a control socket until its listen backlog refuses one more."""
+    clients: list[socket.socket] = []
+    while len(clients) < 256:
+        client = socket.socket(socket.AF_UNIX)
+        client.setblocking(False)
+        try:
+            client.connect(path)
+        except BlockingIOError:
+            client.close()
+            return clients
+        clients.append(client)
+    raise AssertionError(f"{path} took 256 idle clients without a full backlog")
+
+
+def close_all(clients: list[socket.socket]) -> None:
+    for client in clients:
+        client.close()
+
+
+def test_a_full_control_backlog_that_drains_soon_is_waited_for(
+    knot: Knot, driver: KnotBackend
+) -> None:
+    clients = fill_backlog(str(knot.socket))
+    refused = knot.knotc("status")
+    assert "OS lacked necessary resources" in refused.stdout + refused.stderr
+    timer = threading.Timer(0.3, close_all, (clients,))
+    timer.start()
+    try:
+        driver.ensure_zone(zone_ref("contract.test."))
+    finally:
+        timer.join()
+    assert knot.zones() == ["contract.test."]
+
+
+def test_a_control_backlog_that_stays_full_fails_retryably(
+    knot: Knot, zone_source: NamedZoneSource, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "full.sock")
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(path)
+        listener.listen(0)
+        clients = fill_backlog(path)
+        target = knot_target(knot, zone_source.masters, socket=path)
+        started = time.monotonic()
+        try:
+            with pytest.raises(BackendError, match="OS lacked necessary resources") as caught:
+                KnotBackend(target).ensure_zone(zone_ref("contract.test."))
+        finally:
+            close_all(clients)
+    assert caught.value.retryable is True
+    assert BUSY_WAIT <= time.monotonic() - started < BUSY_WAIT + 2
+
+
 def test_a_transaction_another_client_ends_soon_is_waited_for(
     knot: Knot, driver: KnotBackend
 ) -> None:

@@ -38,7 +38,11 @@ _KEY_NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\.?")
 # knotc's words when knotd is unreachable or silent, or another client holds the one transaction.
 _RETRYABLE = re.compile(r"failed to (?:connect|control)|connection timeout|too many transactions")
 _BUSY = "(too many transactions)"
-# How long conf-begin keeps asking while another client (another worker) holds the transaction.
+# knotd serves its control socket one client at a time behind a short listen backlog; a
+# client that finds the backlog full is refused at once with EAGAIN, in knot's words.
+_BACKLOG_FULL = re.compile(r"failed to connect to socket .*\(OS lacked necessary resources\)")
+# How long conf-begin keeps asking while another client (another worker) holds the
+# transaction, and how long one command keeps knocking on a full control socket backlog.
 BUSY_WAIT, BUSY_PAUSE = 2.0, 0.02
 Completed = subprocess.CompletedProcess[str]
 
@@ -239,6 +243,16 @@ class KnotBackend(Backend):
             raise self._failure(command, done)
 
     def _knotc(self, *command: str) -> Completed:
+        """One knotc command, asked again for up to BUSY_WAIT while knotd's backlog is full."""
+        deadline = time.monotonic() + BUSY_WAIT
+        while True:
+            done = self._knotc_once(*command)
+            full = done.returncode != 0 and _BACKLOG_FULL.search(_said(done)) is not None
+            if not full or time.monotonic() >= deadline:
+                return done
+            time.sleep(BUSY_PAUSE)
+
+    def _knotc_once(self, *command: str) -> Completed:
         options = self.options
         argv = [options.knotc_path, "-s", options.socket, "-t", str(math.ceil(options.timeout))]
         logger.debug("knotc %s on target %s (%s)", " ".join(command[:2]), self.target.id, argv[2])
