@@ -176,19 +176,28 @@ def test_concurrent_ensures_in_one_process_take_turns_on_the_one_transaction(
     assert "too many transactions" not in knot.log()
 
 
-def fill_backlog(path: str) -> list[socket.socket]:
-    """Idle clients on a control socket until its listen backlog refuses one more."""
-    clients: list[socket.socket] = []
+def fill_backlog(path: str, clients: list[socket.socket]) -> None:
+    """Idle clients on a control socket until its listen backlog refuses one more, and still
+    does a moment later (a server may take one from the backlog while it is being filled)."""
     while len(clients) < 256:
-        client = socket.socket(socket.AF_UNIX)
-        client.setblocking(False)
-        try:
-            client.connect(path)
-        except BlockingIOError:
-            client.close()
-            return clients
-        clients.append(client)
+        if backlog_takes_one(path, clients):
+            continue
+        time.sleep(0.2)
+        if not backlog_takes_one(path, clients):
+            return
     raise AssertionError(f"{path} took 256 idle clients without a full backlog")
+
+
+def backlog_takes_one(path: str, clients: list[socket.socket]) -> bool:
+    client = socket.socket(socket.AF_UNIX)
+    client.setblocking(False)
+    try:
+        client.connect(path)
+    except BlockingIOError:
+        client.close()
+        return False
+    clients.append(client)
+    return True
 
 
 def close_all(clients: list[socket.socket]) -> None:
@@ -199,15 +208,17 @@ def close_all(clients: list[socket.socket]) -> None:
 def test_a_full_control_backlog_that_drains_soon_is_waited_for(
     knot: Knot, driver: KnotBackend
 ) -> None:
-    clients = fill_backlog(str(knot.socket))
-    refused = knot.knotc("status")
-    assert "OS lacked necessary resources" in refused.stdout + refused.stderr
+    clients: list[socket.socket] = []
     timer = threading.Timer(0.3, close_all, (clients,))
-    timer.start()
     try:
+        fill_backlog(str(knot.socket), clients)
+        refused = knot.knotc("status")
+        assert "OS lacked necessary resources" in refused.stdout + refused.stderr
+        timer.start()
         driver.ensure_zone(zone_ref("contract.test."))
     finally:
-        timer.join()
+        timer.cancel()
+        close_all(clients)
     assert knot.zones() == ["contract.test."]
 
 
@@ -218,10 +229,11 @@ def test_a_control_backlog_that_stays_full_fails_retryably(
     with socket.socket(socket.AF_UNIX) as listener:
         listener.bind(path)
         listener.listen(0)
-        clients = fill_backlog(path)
-        target = knot_target(knot, zone_source.masters, socket=path)
-        started = time.monotonic()
+        clients: list[socket.socket] = []
         try:
+            fill_backlog(path, clients)
+            target = knot_target(knot, zone_source.masters, socket=path)
+            started = time.monotonic()
             with pytest.raises(BackendError, match="OS lacked necessary resources") as caught:
                 KnotBackend(target).ensure_zone(zone_ref("contract.test."))
         finally:
