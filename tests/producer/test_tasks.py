@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from tests.conftest import make_settings
 from tests.service.factories import ctx, make_zone, rs_request
@@ -19,7 +19,13 @@ from zonefleet.api.deps import ApiServices
 from zonefleet.cli import assembly
 from zonefleet.producer import tasks
 from zonefleet.producer.heartbeat import Heartbeat
-from zonefleet.producer.tasks import JournalPrune, ServiceStatusCheck, TimelinePrune, ZonePurge
+from zonefleet.producer.tasks import (
+    DriftAudit,
+    JournalPrune,
+    ServiceStatusCheck,
+    TimelinePrune,
+    ZonePurge,
+)
 from zonefleet.storage import migrate
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
@@ -62,6 +68,39 @@ def test_deleted_zones_are_purged_after_their_grace_with_their_recordsets(
         # The timeline outlives the zone.
         assert session.scalars(select(ZoneEvent).where(ZoneEvent.zone_id == old.id)).all()
     assert purge.purge() == 0
+
+
+class Hints:
+    def __init__(self) -> None:
+        self.zones: list[str] = []
+
+    def zone_changed(self, zone_id: str) -> None:
+        self.zones.append(zone_id)
+
+
+def test_the_drift_audit_reads_no_zone_of_pools_served_by_mdns_alone(
+    database: Database, services: ApiServices, tmp_path: Path
+) -> None:
+    for name in ("a.audit.example.", "b.audit.example."):
+        zone = make_zone(services, name)
+        with database.write() as session:
+            session.execute(update(Zone).where(Zone.id == zone.id).values(status=Status.ACTIVE))
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    engine = database.read_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        hints = Hints()
+        audit = DriftAudit(database, make_settings(tmp_path), hints)
+        asyncio.run(audit.run())
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements, "the audit read nothing at all, not even the pools"
+    assert not [s for s in statements if "FROM zones" in s]
+    assert (audit.last_checked, audit.last_pushed, hints.zones) == (0, [], [])
 
 
 def changed(services: ApiServices, name: str, changes: int) -> Zone:

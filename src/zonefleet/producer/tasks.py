@@ -63,12 +63,11 @@ class DriftAudit:
     async def run(self) -> None:
         checked, after = 0, ""
         pushed: list[str] = []
-        pools: dict[str, tuple[Nameserver, ...]] = {}
-        while page := await asyncio.to_thread(self._page, after):
+        pools = await asyncio.to_thread(self._audited_pools)
+        # Pools served by mdns alone have nothing to drift: their zones are not even read.
+        while pools and (page := await asyncio.to_thread(self._page, after)):
             after = page[-1].id
-            for pool_id in {zone.pool_id for zone in page} - pools.keys():
-                pools[pool_id] = await asyncio.to_thread(self._nameservers, pool_id)
-            audited = [zone for zone in page if pools[zone.pool_id]]
+            audited = [zone for zone in page if zone.pool_id in pools]
             lagging = await asyncio.gather(*(self._lag(z, pools[z.pool_id]) for z in audited))
             checked += len(audited)
             drifted = {
@@ -87,13 +86,17 @@ class DriftAudit:
         with self.database.read() as session:
             return MaintenanceRepository(session).active_zones(after, AUDIT_PAGE)
 
-    def _nameservers(self, pool_id: str) -> tuple[Nameserver, ...]:
-        """The pool's nameservers when it has targets; none for a pool served by mdns alone."""
+    def _audited_pools(self) -> dict[str, tuple[Nameserver, ...]]:
+        """The nameservers of each pool with live targets (a pool served by mdns alone has
+        none to audit)."""
+        audited: dict[str, tuple[Nameserver, ...]] = {}
         with self.database.read() as session:
-            pool = PoolRepository(session).snapshot(pool_id)
-        if pool is None or not any(not target.retired for target in pool.targets):
-            return ()
-        return nameservers(pool, self.settings.mdns.bind)
+            repository = PoolRepository(session)
+            for pool_id in repository.ids():
+                pool = repository.snapshot(pool_id)
+                if pool is not None and any(not target.retired for target in pool.targets):
+                    audited[pool_id] = nameservers(pool, self.settings.mdns.bind)
+        return audited
 
     async def _lag(self, zone: AuditedZone, servers: tuple[Nameserver, ...]) -> str | None:
         """Why the zone needs another push, or None when every nameserver serves its serial."""

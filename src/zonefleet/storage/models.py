@@ -233,9 +233,11 @@ class Zone(Base):
         Index("ix_zones_name", "name", "deleted"),
         Index("ix_zones_reverse_name", "deleted", "reverse_name"),
         Index("ix_zones_parent", "parent_zone_id", "deleted"),
-        Index("ix_zones_refresh", "next_refresh_at"),
-        # The reconciler's scan: zones whose nameservers may lag.
-        Index("ix_zones_status", "status"),
+        # The secondary refresher's due SECONDARY zones, by when they are due.
+        Index("ix_zones_refresh", "type", "next_refresh_at"),
+        # The reconciler's scan (zones whose nameservers may lag), and the drift audit's
+        # pages of live ACTIVE zones by id.
+        Index("ix_zones_status", "status", "deleted", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

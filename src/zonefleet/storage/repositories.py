@@ -603,6 +603,9 @@ class PoolRepository:
             statement = statement.where(_match(Pool.name, criteria.name))
         return _paged(self.session, Pool, statement, self.SORT_KEYS, page)
 
+    def ids(self) -> Sequence[str]:
+        return self.session.scalars(select(Pool.id).order_by(Pool.id)).all()
+
     def all(self, *, lock: bool = False) -> Sequence[Pool]:
         """Every pool by name; `lock` holds them so two pool updates run one after the other."""
         statement = select(Pool).order_by(Pool.name)

@@ -89,6 +89,19 @@ class PushResult:
     steps: tuple[str, ...] = ()  # what was done there, for the timeline
 
 
+@dataclass(frozen=True)
+class Settled:
+    """A settle's outcome; `propagated` is how long the write took to be served, when this
+    settle turned the zone ACTIVE (observed once the transaction is committed)."""
+
+    status: Status
+    propagated: float | None = None
+
+    def observe(self) -> None:
+        if self.propagated is not None:
+            PROPAGATION_SECONDS.observe(self.propagated)
+
+
 class Ledger:
     def __init__(
         self, database: Database, settings: WorkerSettings, mdns: BindAddress, owner: str
@@ -118,81 +131,88 @@ class Ledger:
             return zone_ids + [z for z in session.scalars(retrying) if z not in set(zone_ids)]
 
     def claim(self, zone_id: str, *, hinted: bool) -> Plan | None:
+        """`claim_in`, in a transaction of its own."""
+        with self.database.write() as session:
+            return self.claim_in(session, zone_id, hinted=hinted)
+
+    def claim_in(self, session: Session, zone_id: str, *, hinted: bool) -> Plan | None:
         """Lease the zone's due targets; None when the zone needs nothing.
 
         A hint (a fresh write) makes a target due at once even while it backs off
         from earlier failures; the periodic scan waits for `next_attempt_at`.
         """
         now = utcnow()
-        with self.database.write() as session:
-            zone = ZoneRepository(session).snapshot(zone_id)
-            if zone is None or zone.status == Status.DELETED or _awaits_transfer(zone):
-                return None
-            pool = PoolRepository(session).snapshot(zone.pool_id)
-            assert pool is not None
-            deleting = zone.action == Action.DELETE
-            rows = self._target_rows(session, zone, pool, now)
-            keys: dict[str, TsigKey] | None = None
-            claimed: list[Claimed] = []
-            unsettled = 0
-            by_id = {target.id: target for target in pool.targets}
-            by_id |= self._left_behind(session, rows, by_id)
-            reused = deleting and self._name_reused(session, zone)
-            for row in rows:
-                target = by_id[row.target_id]
-                remove = deleting or target.retired or target.pool_id != pool.id
-                if settled(row, zone, remove=remove):
-                    continue
-                unsettled += 1
-                due = row.next_attempt_at <= now or (hinted and row.serial != zone.serial)
-                if not (due and lease_free(row, now)):
-                    continue
-                if keys is None:
-                    keys = {key.name: key for key in session.scalars(select(TsigKey))}
-                try:
-                    spec = target_spec(target, keys, self.mdns)
-                except ValueError as exc:
-                    self._failed(row, f"target options do not validate: {exc}", now)
-                    continue
-                row.lease_owner = self.owner
-                row.lease_expires_at = now + timedelta(seconds=self.settings.lease_seconds)
-                skip = remove and (reused or self._replaced(target, pool))
-                # A failed NOTIFY or transfer does not undo an rndc/API call that worked:
-                # only a target not known to hold the zone is configured again. A nameserver
-                # found not serving the zone at all clears `present` (see _attempt_failed).
-                ensure = not remove and not row.present
-                claimed.append(Claimed(spec, remove=remove, ensure=ensure, skip_backend=skip))
-            if zone.status == Status.ACTIVE and not unsettled:
-                return None
-            plan = Plan(
-                zone=zone_ref(zone),
-                pool_id=pool.id,
-                deleting=deleting,
-                threshold=pool.threshold_percentage,
-                nameservers=nameservers(pool, self.mdns),
-                also_notifies=tuple(Nameserver(a.host, a.port) for a in pool.also_notifies),
-                claimed=tuple(claimed),
-                name_reused=reused,
-                catalog=zone.type == ZoneType.CATALOG,
-                retiring=any(
-                    by_id[c.spec.id].retired or by_id[c.spec.id].pool_id != pool.id for c in claimed
-                ),
-                targets=len(rows),
-                unsettled=unsettled,
-                request_id=EventRepository(session).last_request(zone.id) if claimed else None,
-            )
-            if claimed:
-                work = "remove" if deleting else "push"
-                woken = "woken by a hint from the bus" if hinted else "found due by the scan"
-                detail = f"{work} to {len(claimed)} of {len(rows)} targets, {woken}"
-                self._event(session, plan, "worker", self.owner, "claimed", detail=detail, at=now)
-            return plan
+        zone = ZoneRepository(session).snapshot(zone_id)
+        if zone is None or zone.status == Status.DELETED or _awaits_transfer(zone):
+            return None
+        pool = PoolRepository(session).snapshot(zone.pool_id)
+        assert pool is not None
+        deleting = zone.action == Action.DELETE
+        rows = self._target_rows(session, zone, pool, now)
+        keys: dict[str, TsigKey] | None = None
+        claimed: list[Claimed] = []
+        unsettled = 0
+        by_id = {target.id: target for target in pool.targets}
+        by_id |= self._left_behind(session, rows, by_id)
+        reused = deleting and self._name_reused(session, zone)
+        for row in rows:
+            target = by_id[row.target_id]
+            remove = deleting or target.retired or target.pool_id != pool.id
+            if settled(row, zone, remove=remove):
+                continue
+            unsettled += 1
+            due = row.next_attempt_at <= now or (hinted and row.serial != zone.serial)
+            if not (due and lease_free(row, now)):
+                continue
+            if keys is None:
+                keys = {key.name: key for key in session.scalars(select(TsigKey))}
+            try:
+                spec = target_spec(target, keys, self.mdns)
+            except ValueError as exc:
+                self._failed(row, f"target options do not validate: {exc}", now)
+                continue
+            row.lease_owner = self.owner
+            row.lease_expires_at = now + timedelta(seconds=self.settings.lease_seconds)
+            skip = remove and (reused or self._replaced(target, pool))
+            # A failed NOTIFY or transfer does not undo an rndc/API call that worked:
+            # only a target not known to hold the zone is configured again. A nameserver
+            # found not serving the zone at all clears `present` (see _attempt_failed).
+            ensure = not remove and not row.present
+            claimed.append(Claimed(spec, remove=remove, ensure=ensure, skip_backend=skip))
+        if zone.status == Status.ACTIVE and not unsettled:
+            return None
+        plan = Plan(
+            zone=zone_ref(zone),
+            pool_id=pool.id,
+            deleting=deleting,
+            threshold=pool.threshold_percentage,
+            nameservers=nameservers(pool, self.mdns),
+            also_notifies=tuple(Nameserver(a.host, a.port) for a in pool.also_notifies),
+            claimed=tuple(claimed),
+            name_reused=reused,
+            catalog=zone.type == ZoneType.CATALOG,
+            retiring=any(
+                by_id[c.spec.id].retired or by_id[c.spec.id].pool_id != pool.id for c in claimed
+            ),
+            targets=len(rows),
+            unsettled=unsettled,
+            request_id=EventRepository(session).last_request(zone.id) if claimed else None,
+        )
+        if claimed:
+            work = "remove" if deleting else "push"
+            woken = "woken by a hint from the bus" if hinted else "found due by the scan"
+            detail = f"{work} to {len(claimed)} of {len(rows)} targets, {woken}"
+            self._event(session, plan, "worker", self.owner, "claimed", detail=detail, at=now)
+        return plan
 
     def record(self, plan: Plan, results: Sequence[PushResult]) -> None:
-        """Write push results back where our lease still holds, in a transaction of their own
-        (`settle` takes them too, and saves one)."""
+        """`record_in`, in a transaction of its own."""
         with self.database.write() as session:
-            self._write_results(session, plan, results)
+            self.record_in(session, plan, results)
+
+    def record_in(self, session: Session, plan: Plan, results: Sequence[PushResult]) -> None:
+        """Write push results back where our lease still holds (`settle` takes them too)."""
+        self._write_results(session, plan, results)
 
     def _write_results(self, session: Session, plan: Plan, results: Sequence[PushResult]) -> None:
         """Each result on its row where our lease still holds; each in the timeline.
@@ -242,6 +262,21 @@ class Ledger:
         final: bool,
         results: Sequence[PushResult] = (),
     ) -> Status:
+        """`settle_in`, in a transaction of its own."""
+        with self.database.write() as session:
+            settled = self.settle_in(session, plan, served, final=final, results=results)
+        settled.observe()
+        return settled.status
+
+    def settle_in(
+        self,
+        session: Session,
+        plan: Plan,
+        served: dict[Nameserver, Served],
+        *,
+        final: bool,
+        results: Sequence[PushResult] = (),
+    ) -> Settled:
         """Record what each nameserver serves and move the zone and its recordsets on;
         first write `results`, push results not yet recorded (as `record` does).
 
@@ -249,34 +284,32 @@ class Ledger:
         failed attempt on every target, and past the retry budget the zone shows ERROR.
         """
         now = utcnow()
-        with self.database.write() as session:
-            self._write_results(session, plan, results)
-            zone = ZoneRepository(session).snapshot(plan.zone.id)
-            if zone is None:
-                return Status.DELETED
-            self._observe(session, plan, served, now)
-            current = zone.serial == plan.zone.serial
-            if plan.deleting:
-                if self._removed(session, zone, plan, served):
-                    return Status.DELETED
-                if final:
-                    self._attempt_failed(session, zone, plan, served, now)
-                return Status(zone.status)
-            consensus = plan.consensus(served)
-            if consensus is not None:
-                self._recordsets_served(session, zone.id, consensus)
-            converged = consensus is not None and serial_at_least(consensus, plan.zone.serial)
-            if current and converged:
-                if zone.status != Status.ACTIVE and ZoneRepository(session).mark_active(
-                    zone.id, plan.zone.serial
-                ):
-                    zone.status, zone.action = Status.ACTIVE, Action.NONE
-                    self._event(session, plan, "worker", None, "status ACTIVE")
-                    written = zone.updated_at or zone.created_at
-                    PROPAGATION_SECONDS.observe(max(0.0, (now - written).total_seconds()))
-            elif current and final:
+        self._write_results(session, plan, results)
+        zone = ZoneRepository(session).snapshot(plan.zone.id)
+        if zone is None:
+            return Settled(Status.DELETED)
+        self._observe(session, plan, served, now)
+        current = zone.serial == plan.zone.serial
+        if plan.deleting:
+            if self._removed(session, zone, plan, served):
+                return Settled(Status.DELETED)
+            if final:
                 self._attempt_failed(session, zone, plan, served, now)
-            return Status(zone.status)
+            return Settled(Status(zone.status))
+        consensus = plan.consensus(served)
+        if consensus is not None:
+            self._recordsets_served(session, zone.id, consensus)
+        converged = consensus is not None and serial_at_least(consensus, plan.zone.serial)
+        if current and converged:
+            if zone.status != Status.ACTIVE and ZoneRepository(session).mark_active(
+                zone.id, plan.zone.serial
+            ):
+                self._event(session, plan, "worker", None, "status ACTIVE")
+                written = zone.updated_at or zone.created_at
+                return Settled(Status.ACTIVE, max(0.0, (now - written).total_seconds()))
+        elif current and final:
+            self._attempt_failed(session, zone, plan, served, now)
+        return Settled(Status(zone.status))
 
     # -- the pieces ---------------------------------------------------------------------
 

@@ -33,7 +33,8 @@ from zonefleet.logs import log_context
 from zonefleet.metrics import DUE_ZONES, PUSHES, ROUNDS_IN_FLIGHT
 from zonefleet.settings import BindAddress, WorkerSettings
 from zonefleet.storage.database import Database
-from zonefleet.worker.ledger import Ledger, PushResult
+from zonefleet.worker.batches import WriteBatches
+from zonefleet.worker.ledger import Ledger, PushResult, Settled
 from zonefleet.worker.plan import Claimed, Plan
 from zonefleet.worker.serials import Nameserver, Served, served_serial
 
@@ -60,6 +61,7 @@ class Reconciler:
     ) -> None:
         self.settings = settings
         self.ledger = Ledger(database, settings, mdns, owner or worker_name())
+        self.writes = WriteBatches(database)
         self.rounds = 0
         self._backends: dict[str, Backend] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -183,7 +185,10 @@ class Reconciler:
         async with self._slots:
             with log_context(zone_id=zone_id):
                 try:
-                    plan = await asyncio.to_thread(self.ledger.claim, zone_id, hinted=hinted)
+                    plan = await self.writes.run(
+                        lambda session: self.ledger.claim_in(session, zone_id, hinted=hinted),
+                        order=zone_id,
+                    )
                 except (ServiceUnavailableError, SQLAlchemyError) as exc:
                     LOG.warning("worker: zone %s: cannot claim, the scan retries: %s",
                                 zone_id, exc)  # fmt: skip
@@ -207,16 +212,33 @@ class Reconciler:
         unrecorded: Sequence[PushResult] = results
         if not patient:
             # A failure is shown at once; successes go with the settle, in its transaction.
-            await asyncio.to_thread(self.ledger.record, plan, results)
+            await self.writes.run(
+                lambda session: self.ledger.record_in(session, plan, results), order=plan.zone.id
+            )
             unrecorded = ()
         if any(result.error is None for result in results) and not plan.deleting:
             await asyncio.to_thread(self._also_notify, plan)
         served = await self._poll(plan, patient=patient)
-        status = await asyncio.to_thread(
-            self.ledger.settle, plan, served, final=True, results=unrecorded
-        )
+        settled = await self._settle(plan, served, final=True, results=unrecorded)
         LOG.debug("worker: zone %s %s serial %s: %s", plan.zone.id, plan.zone.name,
-                  plan.zone.serial, status)  # fmt: skip
+                  plan.zone.serial, settled.status)  # fmt: skip
+
+    async def _settle(
+        self,
+        plan: Plan,
+        served: dict[Nameserver, Served],
+        *,
+        final: bool,
+        results: Sequence[PushResult] = (),
+    ) -> Settled:
+        settled = await self.writes.run(
+            lambda session: self.ledger.settle_in(
+                session, plan, served, final=final, results=results
+            ),
+            order=plan.zone.id,
+        )
+        settled.observe()
+        return settled
 
     def _pushing_zones(self) -> set[str]:
         with self._pushing_lock:
@@ -329,7 +351,7 @@ class Reconciler:
             enough = consensus is not None and serial_at_least(consensus, serial)
             if not early_settled and not deleting and enough:
                 # Enough nameservers for the pool's threshold: ACTIVE now, keep asking the rest.
-                await asyncio.to_thread(self.ledger.settle, plan, served, final=False)
+                await self._settle(plan, served, final=False)
                 early_settled = True
             await asyncio.sleep(min(delay, remaining))
             # Gentle growth: a nameserver usually takes a few milliseconds, rarely seconds.
