@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages of the nameservers the suite runs for real
-# (BIND9 and its tools, PowerDNS with its SQLite backend, Knot). Services are kept from starting on install by a
-# policy-rc.d that exits 101, so nothing takes port 53: tests start their own.
+# Installs the Debian packages of the servers the suite runs for real (BIND9 and its
+# tools, PowerDNS with its SQLite backend, Knot, Galera for MariaDB). Services are kept
+# from starting on install by a policy-rc.d that exits 101, so nothing takes port 53:
+# tests start their own.
 # Also puts 127.0.0.2 and 127.0.0.3 on lo: named listens only on addresses an
 # interface carries, and the tests run a second nameserver on 127.0.0.2.
 set -euo pipefail
@@ -25,6 +26,10 @@ command -v dig >/dev/null || needed+=(bind9-dnsutils)
 command -v pdns_server >/dev/null || [ -x /usr/sbin/pdns_server ] || needed+=(pdns-server)
 ls /usr/lib/*/pdns/libgsqlite3backend.so >/dev/null 2>&1 || needed+=(pdns-backend-sqlite3)
 command -v knotc >/dev/null || [ -x /usr/sbin/knotc ] || needed+=(knot)
+# A private two-node MariaDB Galera cluster: the provider, and rsync for a joining node's
+# state transfer.
+ls /usr/lib/galera*/libgalera_smm.so >/dev/null 2>&1 || needed+=(galera-4)
+command -v rsync >/dev/null || needed+=(rsync)
 [ ${#needed[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then

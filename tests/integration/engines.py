@@ -300,6 +300,121 @@ class PrivateMariadb(PrivateEngine):
             connection.close()
 
 
+class GaleraNode(PrivateMariadb):
+    """One MariaDB node of a private Galera cluster (`PrivateGalera`), on its own ports.
+
+    A node joining a running cluster receives its data by rsync (state snapshot
+    transfer). As root the node runs as the `mysql` user, since the rsync daemon of the
+    transfer would otherwise drop to `nobody`; its data directory then lives in a
+    directory of its own in the system's temporary directory (pytest's is root's
+    only), linked from `directory/data` and removed by `close()`.
+    """
+
+    name = "galera"
+
+    def __init__(self, directory: Path, index: int, cluster: list[int]) -> None:
+        self.provider = _program("/usr/lib/galera*/libgalera_smm.so", "galera-4")
+        _program("rsync", "rsync")
+        super().__init__(directory)
+        self.index = index
+        self.gcomm_ports = cluster
+        self.ist_port, self.sst_port = free_port(), free_port()
+        self.home = Path(tempfile.mkdtemp(prefix="zonefleet-galera-")) if IS_ROOT else directory
+        self.data = self.home / "datadir"
+        self.bootstrap = index == 0
+
+    def _user(self) -> list[str]:
+        return ["--user=mysql"] if IS_ROOT else []
+
+    def _prepare(self) -> None:
+        if IS_ROOT:
+            shutil.chown(self.home, "mysql", "mysql")
+            (self.directory / "data").symlink_to(self.home)
+        super()._prepare()
+
+    def _spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
+        host, gcomm = self.host, self.gcomm_ports[self.index]
+        members = ",".join(f"{host}:{port}" for port in self.gcomm_ports)
+        # Only the first node's first start makes a new cluster; every other start joins one.
+        bootstrap = ["--wsrep-new-cluster"] if self.bootstrap and self.starts == 1 else []
+        provider_options = (
+            f"gmcast.listen_addr=tcp://{host}:{gcomm};ist.recv_addr={host}:{self.ist_port}"
+        )
+        argv = [self.mariadbd, "--no-defaults", f"--datadir={self.data}", *self._user(),
+                f"--bind-address={host}", f"--port={self.port}",
+                f"--socket={self.home / 'mariadbd.sock'}", f"--pid-file={self.home / 'pid'}",
+                "--skip-grant-tables", "--skip-name-resolve", "--innodb-buffer-pool-size=64M",
+                "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
+                "--binlog-format=ROW", "--default-storage-engine=InnoDB",
+                "--innodb-autoinc-lock-mode=2", "--wsrep-on=ON",
+                f"--wsrep-provider={self.provider}", "--wsrep-cluster-name=zonefleet-test",
+                f"--wsrep-cluster-address=gcomm://{members}",
+                f"--wsrep-node-address={host}:{gcomm}", f"--wsrep-node-name=node{self.index}",
+                f"--wsrep-provider-options={provider_options}",
+                f"--wsrep-sst-receive-address={host}:{self.sst_port}",
+                "--wsrep-sst-method=rsync",
+                *bootstrap]  # fmt: skip
+        return subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.home
+        )
+
+    def _answers(self) -> bool:
+        """Connected and synced with the cluster: ready to take writes."""
+        try:
+            ready = self.status("wsrep_ready"), self.status("wsrep_local_state_comment")
+        except pymysql.err.MySQLError:
+            return False
+        return ready == ("ON", "Synced")
+
+    def status(self, variable: str) -> str | None:
+        """A `SHOW STATUS` value of this node (`wsrep_cluster_size`, …)."""
+        connection = self._connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW STATUS LIKE %s", (variable,))
+                row = cursor.fetchone()
+        finally:
+            connection.close()
+        return None if row is None else str(row[1])
+
+    def close(self) -> None:
+        try:
+            self.stop()
+        finally:
+            if IS_ROOT:
+                shutil.rmtree(self.home, ignore_errors=True)
+
+
+class PrivateGalera:
+    """A MariaDB Galera cluster of `size` nodes on loopback, started one after another
+    (the first bootstraps it, each next one joins by state transfer)."""
+
+    def __init__(self, directory: Path, size: int = 2) -> None:
+        ports = [free_port() for _ in range(size)]
+        self.nodes = [GaleraNode(directory / f"node{i}", i, ports) for i in range(size)]
+
+    def __enter__(self) -> Self:
+        try:
+            for node in self.nodes:
+                node.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for node in reversed(self.nodes):
+            node.close()
+
+
 class PrivateRabbitmq(PrivateEngine):
     """`rabbitmq-server` as node `zf-test-<hex>@localhost`, AMQP on 127.0.0.1:<port>.
 
@@ -454,3 +569,10 @@ def private_rabbitmq(tmp_path: Path) -> Iterator[PrivateRabbitmq]:
     engine = PrivateRabbitmq(tmp_path / "private-rabbitmq")
     with engine:
         yield engine
+
+
+@pytest.fixture
+def private_galera(tmp_path: Path) -> Iterator[PrivateGalera]:
+    """A started two-node MariaDB Galera cluster of the test's own; `.nodes[i].url`."""
+    with PrivateGalera(tmp_path / "private-galera") as cluster:
+        yield cluster

@@ -20,13 +20,14 @@ import dns.query
 import dns.rcode
 import httpx2
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 
 from tests.integration import witness_backend
 from tests.integration.cluster import Cluster, Role
 from tests.integration.conftest import ClusterFactory, NamedFactory, served_serial
+from tests.integration.engines import PrivateGalera, private_galera  # noqa: F401
 from tests.integration.named import Named, bind_pool_yaml
-from zonefleet.storage.models import ZoneTarget
+from zonefleet.storage.models import Zone, ZoneTarget
 
 pytestmark = [pytest.mark.slow]
 HEADERS = {"X-Auth-Project-Id": "fault-project"}
@@ -138,6 +139,58 @@ def test_two_workers_racing_never_push_one_zone_to_one_target_at_once(
     assert witness_backend.overlaps(env) == []
     callers = {line.rsplit(" ", 1)[1] for line in witness_backend.calls(env)}
     assert callers == {str(worker.process.pid) for worker in workers}, "both workers pushed"
+
+
+def statuses(database_url: str) -> dict[str, int]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(Zone.status, func.count()).group_by(Zone.status))
+            return {str(status): count for status, count in rows}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.mariadb
+def test_on_galera_two_workers_on_two_nodes_never_push_one_zone_to_one_target_at_once(
+    cluster_factory: ClusterFactory,
+    private_galera: PrivateGalera,  # noqa: F811 - the fixture imported above
+    named_factory: NamedFactory,
+    connect: Callable[[Role], Client],
+    tmp_path: Path,
+) -> None:
+    """Galera does not lock across nodes: two workers whose SKIP LOCKED claims run on
+    different nodes both see a lease free. The second commit fails certification
+    instead, and that worker leaves the zone to the one that holds it."""
+    first, second = private_galera.nodes
+    assert first.status("wsrep_cluster_size") == "2"
+    named = named_factory()
+    cluster = witnessed_cluster(cluster_factory, first.url, named, tmp_path, hold=0.05)
+    on_second = {"ZONEFLEET_DATABASE__URL": second.url}
+    cluster.start("mdns", wait=False)
+    apis = [cluster.start("api", wait=False), cluster.start("api", wait=False, **on_second)]
+    workers = [cluster.start("worker", wait=False), cluster.start("worker", wait=False,
+                                                                  **on_second)]  # fmt: skip
+    cluster.start("producer", wait=False, **on_second)
+    cluster.wait_ready()
+    clients = [connect(api) for api in apis]
+
+    zones = [clients[i % 2].zone(f"galera{i}.fault.example.") for i in range(40)]
+    names = []
+    for index, zone in enumerate(zones):  # each zone written through both nodes
+        for label in ("a", "b"):
+            clients[(index + (label == "b")) % 2].recordset(zone, label, "192.0.2.9")
+            names.append(f"{label}.{zone['name']}")
+    zones = clients[0].converged(zones, timeout=120)
+    assert_bind_serves(named, zones, names)
+
+    assert witness_backend.overlaps(cluster.env) == []
+    callers = {line.rsplit(" ", 1)[1] for line in witness_backend.calls(cluster.env)}
+    assert callers == {str(worker.process.pid) for worker in workers}, "both workers pushed"
+    # Both nodes hold the same outcome: every zone ACTIVE, as Galera replicated it.
+    assert statuses(first.url) == statuses(second.url) == {"ACTIVE": len(zones)}
+    for role in cluster.roles:
+        assert "Traceback" not in role.text(), f"{role.name}:\n{role.text()[-3000:]}"
 
 
 ENGINES = [
