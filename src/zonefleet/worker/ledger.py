@@ -320,14 +320,17 @@ class Ledger:
         present, so a worker racing on a new zone never fails on the duplicate) for live
         targets the zone has none on; rows another worker has locked are skipped. Rows on
         another pool's targets are those of a zone moved away from them (`pool_move`)."""
-        have = set(
-            session.scalars(select(ZoneTarget.target_id).where(ZoneTarget.zone_id == zone.id))
-        )
+        live = [target for target in pool.targets if not target.retired]
+        have: set[str] = set()
+        if live:  # a pool served by mdns alone has no rows to make
+            have.update(
+                session.scalars(select(ZoneTarget.target_id).where(ZoneTarget.zone_id == zone.id))
+            )
         missing = [
             {"zone_id": zone.id, "target_id": target.id, "present": False, "attempts": 0,
              "next_attempt_at": now, "since": now}
-            for target in pool.targets
-            if not target.retired and target.id not in have
+            for target in live
+            if target.id not in have
         ]  # fmt: skip
         if missing:
             table = Base.metadata.tables["zone_targets"]
