@@ -236,7 +236,13 @@ def measure_settling(driver: Driver, values: dict[str, float]) -> None:
 
 
 def run_engine(
-    engine: str, sizes: Sizes, pg_url: str, values: dict[str, float], *, timeline: bool = True
+    engine: str,
+    sizes: Sizes,
+    pg_url: str,
+    values: dict[str, float],
+    *,
+    timeline: bool = True,
+    role: str = "serve",
 ) -> None:
     """Fill `values` as measurements complete (so a failure still shows what was measured)."""
     with ExitStack() as stack:
@@ -248,14 +254,15 @@ def run_engine(
         start = time.perf_counter()
         bulk_load(url, sizes.zones, sizes.projects)
         values["bulk_load"] = time.perf_counter() - start
-        server = stack.enter_context(serving(env, workdir))
-        progress.print(f"{engine}: `zonefleet serve` is pid {server.pid} at {server.base_url}")
+        server = stack.enter_context(serving(env, workdir, role))
+        progress.print(f"{engine}: `zonefleet {role}` is pid {server.pid} at {server.base_url}")
         client = stack.enter_context(httpx2.Client(base_url=server.base_url, timeout=TIMEOUT))
         try:
             measure_lists(Driver(client), sizes, values)
             progress.print(f"{engine}: creating {sizes.creates:,} zones, then recordsets")
             measure_creates(Driver(client), sizes, values)
-            measure_settling(Driver(client), values)
+            if role == "serve":  # `zonefleet api` alone runs no worker: nothing settles
+                measure_settling(Driver(client), values)
         except BenchError as exc:
             tail = log_tail(server.log)
             raise BenchError(f"{exc}\nserver log:\n{tail}" if tail else str(exc)) from None
@@ -292,12 +299,13 @@ def target_text(row: Row) -> str:
     )
 
 
-def report(sizes: Sizes, results: dict[str, dict[str, float]]) -> Table:
+def report(sizes: Sizes, results: dict[str, dict[str, float]], role: str = "serve") -> Table:
     table = Table(
         title=f"Zonefleet v2 API: {sizes.zones:,} zones bulk-loaded by SQL (not through the API) "
         f"across {sizes.projects} projects",
-        caption="One keep-alive httpx2 client, sequential requests, against `zonefleet serve`. "
-        f"Latency: {sizes.samples} requests per row ({sizes.big_samples} for a page of 1000), "
+        caption=f"One keep-alive httpx2 client, sequential requests, against `zonefleet {role}`"
+        + (" (the API alone: no worker, mdns or producer beside it). " if role == "api" else ". ")
+        + f"Latency: {sizes.samples} requests per row ({sizes.big_samples} for a page of 1000), "
         f"rotating over the projects, after {WARMUP} warm-up requests. Creates: {sizes.creates:,} "
         "each, made after the list measurements, on top of the loaded zones. "
         "✓/✗: target met/missed (a miss never fails the run).",
@@ -341,6 +349,13 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-timeline", action="store_true", help="the server writes no zone timelines"
     )
+    parser.add_argument(
+        "--role",
+        choices=("serve", "api"),
+        default="serve",
+        help="run `zonefleet serve` (default) or `zonefleet api` alone, to see what the API "
+        "costs without the worker, mdns and producer sharing its process",
+    )
     return parser
 
 
@@ -367,11 +382,13 @@ def main(argv: list[str] | None = None) -> int:
         values = results[engine] = {}
         start = time.perf_counter()
         try:
-            run_engine(engine, sizes, args.pg_url, values, timeline=not args.no_timeline)
+            run_engine(
+                engine, sizes, args.pg_url, values, timeline=not args.no_timeline, role=args.role
+            )
         except BROKEN as exc:
             failures[engine] = f"{type(exc).__name__}: {exc}"
         values["wall"] = time.perf_counter() - start
-    console.print(report(sizes, results))
+    console.print(report(sizes, results, args.role))
     if args.no_timeline:
         console.print("The server ran with timeline.enabled = false.")
     for engine, failure in failures.items():

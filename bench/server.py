@@ -110,12 +110,13 @@ def upgrade_schema(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def serving(env: dict[str, str], workdir: Path) -> Iterator[Server]:
-    """`zonefleet serve` as a subprocess, answering its health check; stopped on exit."""
+def serving(env: dict[str, str], workdir: Path, role: str = "serve") -> Iterator[Server]:
+    """`zonefleet serve` (or another role with an API, `api`) as a subprocess, answering its
+    health check; stopped on exit."""
     log = workdir / "server.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [zonefleet_command(), "serve"], env=env, stdout=output, stderr=subprocess.STDOUT
+            [zonefleet_command(), role], env=env, stdout=output, stderr=subprocess.STDOUT
         )
     try:
         server = Server(f"http://{env['ZONEFLEET_API__BIND']}", process.pid, log)

@@ -19,6 +19,14 @@ def test_bench_quick_mode_runs_against_a_real_server(capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.slow
+def test_bench_quick_mode_measures_the_api_role_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--quick", "--role", "api"]) == 0
+    out = capsys.readouterr().out
+    assert "`zonefleet api`" in out
+    assert "zone creates" in out
+
+
+@pytest.mark.slow
 def test_propagation_bench_quick_mode_runs_against_real_bind(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
