@@ -57,7 +57,33 @@ def _version_key(path: str) -> tuple[int, ...]:
     return tuple(int(part) for part in path.split("/") if part.isdigit())
 
 
-class PrivateEngine:
+class Started:
+    """A context manager that starts on entry and closes on exit, or on a failed start."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class PrivateEngine(Started):
     """One server process: started, waited on until it answers, stopped by its pid."""
 
     name = "engine"
@@ -147,22 +173,6 @@ class PrivateEngine:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class PrivatePostgres(PrivateEngine):
@@ -385,7 +395,7 @@ class GaleraNode(PrivateMariadb):
                 shutil.rmtree(self.home, ignore_errors=True)
 
 
-class PrivateGalera:
+class PrivateGalera(Started):
     """A MariaDB Galera cluster of `size` nodes on loopback, started one after another
     (the first bootstraps it, each next one joins by state transfer)."""
 
@@ -393,22 +403,9 @@ class PrivateGalera:
         ports = [free_port() for _ in range(size)]
         self.nodes = [GaleraNode(directory / f"node{i}", i, ports) for i in range(size)]
 
-    def __enter__(self) -> Self:
-        try:
-            for node in self.nodes:
-                node.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+    def start(self) -> None:
+        for node in self.nodes:
+            node.start()
 
     def close(self) -> None:
         for node in reversed(self.nodes):
