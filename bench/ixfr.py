@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -502,10 +502,14 @@ def creates_table(sizes: Sizes, creates: list[Creates]) -> Table:
     return table
 
 
-def measure(sizes: Sizes, workdir: Path) -> tuple[list[Changes], list[Creates]]:
+def measure(
+    sizes: Sizes, workdir: Path, *, creates_only: bool = False
+) -> tuple[list[Changes], list[Creates]]:
     rows: list[Changes] = []
     creates: list[Creates] = []
-    for number, kind in enumerate(KINDS):
+    for number, each in enumerate(KINDS):
+        # Zone creates alone: one run per kind, with IXFR on as shipped, and no changes.
+        kind = replace(each, settings=(True,), changes=False) if creates_only else each
         kind_rows, kind_creates = measure_kind(kind, sizes, workdir / f"{number}-{kind.type}")
         rows += sorted(kind_rows, key=lambda row: (row.records, not row.ixfr))
         creates += [] if kind_creates is None else [kind_creates]
@@ -516,11 +520,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ixfr", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI's small run")
     parser.add_argument("--logs", type=Path, help="copy each server's and zonefleet's log here")
+    parser.add_argument(
+        "--creates-only", action="store_true", help="measure the zone creates, not the changes"
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     with tempfile.TemporaryDirectory(prefix="zonefleet-bench-") as tmp:
         try:
-            rows, creates = measure(sizes, Path(tmp))
+            rows, creates = measure(sizes, Path(tmp), creates_only=args.creates_only)
         except (
             BenchError, httpx2.HTTPError, OSError, subprocess.SubprocessError,
             dns.exception.DNSException, pytest.fail.Exception,
@@ -530,7 +537,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if args.logs is not None:
                 keep_logs(Path(tmp), args.logs)
-    console.print(changes_table(sizes, rows))
+    if rows:
+        console.print(changes_table(sizes, rows))
     console.print(creates_table(sizes, creates))
     return 0
 

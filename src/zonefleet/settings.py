@@ -168,6 +168,13 @@ class WorkerSettings(_Section):
     poll_timeout: float = Field(
         10.0, gt=0, description="Seconds one attempt waits for every nameserver to serve a serial"
     )
+    nudge_after: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds a nameserver may lag within an attempt before the targets that "
+        "took the push are asked to refresh again (then after twice as long each time); "
+        "0: never",
+    )
     retry_budget: int = Field(
         5, ge=1, description="Failed attempts before a zone shows ERROR (it is still retried)"
     )

@@ -423,3 +423,18 @@ def test_options_are_checked_when_pools_load(options: dict[str, str], said: str)
         PowerDnsOptions.model_validate(
             {"api_endpoint": "http://127.0.0.1:8081", "api_token": "key", **options}
         )
+
+
+def test_a_nudge_flushes_powerdns_caches_for_the_zone_then_asks_for_the_transfer(
+    pdns: PowerDns, driver: PowerDnsBackend, zone_source: NamedZoneSource
+) -> None:
+    zone = zone_ref("contract.test.")
+    driver.ensure_zone(zone)
+    wait_for_serial(pdns.host, pdns.port, zone.name, 1000)
+    driver.nudge(zone)
+    # PowerDNS's own word: the flush was taken (it answers 422 without a domain to flush),
+    # then the retrieval.
+    flush = '"PUT /api/v1/servers/localhost/cache/flush HTTP/1.1" 200'
+    pdns.wait_for_log(flush)
+    assert "zones/contract.test./axfr-retrieve" in pdns.log()[pdns.log().index(flush) :]
+    assert served_serial(pdns.host, pdns.port, zone.name) == 1000

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable
 
+import dns.message
+import dns.query
+import dns.rcode
 import pytest
 from sqlalchemy import select, update
 
@@ -248,3 +252,64 @@ def test_create_change_and_delete_converge_on_every_engine(
     stack.services.zones.delete_zone(ctx(), zone.id)
     stack.wait_for(zone.id, Status.DELETED)
     assert witness.operations("engine.example.")[-1] == "remove"
+
+
+class StaleNameserver:
+    """A nameserver that answers REFUSED, as from a stale cache, until the target has been
+    asked to refresh `refreshes` times; then it answers as mdns does (it asks mdns)."""
+
+    def __init__(self, mdns: tuple[str, int], zone: str, refreshes: int) -> None:
+        self.mdns, self.zone, self.refreshes = mdns, zone, refreshes
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = int(self.socket.getsockname()[1])
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                wire, client = self.socket.recvfrom(65535)
+            except OSError:
+                return  # closed
+            query = dns.message.from_wire(wire)
+            if WitnessBackend.operations(self.zone).count("refresh") >= self.refreshes:
+                host, port = self.mdns
+                answer = dns.query.udp(query, host, port=port, timeout=2)
+            else:
+                answer = dns.message.make_response(query)
+                answer.set_rcode(dns.rcode.REFUSED)
+            self.socket.sendto(answer.to_wire(), client)
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def test_a_nameserver_still_behind_after_the_push_gets_its_target_nudged(
+    stack_factory: Callable[..., Stack], witness: type[WitnessBackend]
+) -> None:
+    # Without the nudge this zone would wait out the whole 10 s attempt, then back off.
+    stack = stack_factory(ZONEFLEET_WORKER__POLL_TIMEOUT="10",
+                          ZONEFLEET_WORKER__NUDGE_AFTER="0.2",
+                          ZONEFLEET_WORKER__RETRY_BACKOFF_MAX="30")  # fmt: skip
+    add_target(stack.database, stack, "t1")
+    address = stack.mdns.address
+    stale = StaleNameserver((address.host, address.port), "nudged.example.", refreshes=2)
+    try:
+        with stack.database.write() as session:
+            session.add(PoolNameserver(pool_id=DEFAULT_POOL_ID, host="127.0.0.1", port=stale.port))
+        started = time.monotonic()
+        zone = make_zone(stack.services, "nudged.example.")
+        stack.wait_for(zone.id, Status.ACTIVE, timeout=5)
+        assert time.monotonic() - started < 3
+    finally:
+        stale.close()
+    assert witness.operations("nudged.example.") == ["ensure", "refresh", "refresh"]
+    assert ("target", "t1", "nudged") in stack.events(zone.id)
+    with stack.database.read() as session:
+        [detail] = session.scalars(
+            select(ZoneEvent.detail).where(ZoneEvent.zone_id == zone.id,
+                                           ZoneEvent.event == "nudged")
+        ).all()  # fmt: skip
+    assert detail is not None and "refresh requested again" in detail
+    assert f"127.0.0.1:{stale.port} missing" in detail

@@ -118,6 +118,13 @@ class Backend(abc.ABC):
         except (OSError, NotifyRefusedError, dns.exception.DNSException) as exc:
             raise BackendError(f"NOTIFY to {options.host}:{options.port} failed: {exc}") from None
 
+    def nudge(self, zone: ZoneRef) -> None:
+        """The worker's second word when the target's nameservers still lag well after a
+        push that worked: by default the refresh again (its transfer may have failed, a
+        NOTIFY is a datagram). A driver whose server may keep answering from a stale
+        cache drops that cache too."""
+        self.request_refresh(zone)
+
     # -- for `zonefleet doctor`: read only, never changes the target --------------------
 
     def control_status(self) -> str:

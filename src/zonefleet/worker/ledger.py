@@ -244,6 +244,18 @@ class Ledger:
         if plan.retiring and results:
             self._retire_finished(session, plan)
 
+    def steps_in(
+        self,
+        session: Session,
+        plan: Plan,
+        role: str,
+        event: str,
+        steps: Sequence[tuple[str, str]],
+    ) -> None:
+        """Steps of the zone's timeline that change no state: (subject, detail) each."""
+        for subject, detail in steps:
+            self._event(session, plan, role, subject, event, detail=detail)
+
     def release(self, keep: Collection[str] = ()) -> int:
         """Give up this worker's leases (at shutdown), but those on the zones in `keep`, whose
         backend calls are still running: those leases expire by themselves."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import socket
 import threading
@@ -218,7 +219,9 @@ class Reconciler:
             unrecorded = ()
         if any(result.error is None for result in results) and not plan.deleting:
             await asyncio.to_thread(self._also_notify, plan)
-        served = await self._poll(plan, patient=patient)
+        worked = {result.target_id for result in results if result.error is None}
+        pushed = tuple(c for c in plan.claimed if c.target_id in worked and not c.remove)
+        served = await self._poll(plan, patient=patient, pushed=pushed)
         settled = await self._settle(plan, served, final=True, results=unrecorded)
         LOG.debug("worker: zone %s %s serial %s: %s", plan.zone.id, plan.zone.name,
                   plan.zone.serial, settled.status)  # fmt: skip
@@ -320,6 +323,42 @@ class Reconciler:
             self._backends[spec.id] = backend
         return backend
 
+    async def _nudge(
+        self,
+        plan: Plan,
+        pushed: Sequence[Claimed],
+        lagging: dict[Nameserver, Served],
+        waited: float,
+    ) -> None:
+        """Ask the targets that took the push to refresh again, and say so in the timeline."""
+        serial = plan.zone.serial
+        behind = "; ".join(
+            f"{ns} {answer.state(serial, deleted=plan.deleting).lower()}"
+            + (f" (serves {answer.serial})" if answer.serial is not None else "")
+            for ns, answer in lagging.items()
+        )
+        said = await asyncio.gather(
+            *(asyncio.to_thread(self._nudge_target, plan, claimed) for claimed in pushed)
+        )
+        steps = [(claimed.target_id, f"{outcome}; after {waited:.1f} s still behind: {behind}")
+                 for claimed, outcome in zip(pushed, said, strict=True)]  # fmt: skip
+        await self.writes.run(
+            lambda session: self.ledger.steps_in(session, plan, "target", "nudged", steps),
+            order=plan.zone.id,
+        )
+
+    def _nudge_target(self, plan: Plan, claimed: Claimed) -> str:
+        with log_context(target=claimed.target_id):
+            try:
+                self._backend(claimed.spec).nudge(plan.zone)
+            except BackendError as exc:
+                LOG.info("worker: zone %s: nudge to %s failed: %s",
+                         plan.zone.id, claimed.target_id, exc)  # fmt: skip
+                return f"{claimed.spec.kind}: nudge failed: {exc}"
+            LOG.info("worker: zone %s %s serial %s: nameservers lag, %s nudged",
+                     plan.zone.id, plan.zone.name, plan.zone.serial, claimed.target_id)  # fmt: skip
+            return f"{claimed.spec.kind}: refresh requested again"
+
     def _also_notify(self, plan: Plan) -> None:
         for nameserver in plan.also_notifies:
             try:
@@ -328,12 +367,18 @@ class Reconciler:
             except (OSError, NotifyRefusedError, dns.exception.DNSException) as exc:
                 LOG.info("worker: also-notify %s for %s: %s", nameserver, plan.zone.name, exc)
 
-    async def _poll(self, plan: Plan, *, patient: bool) -> dict[Nameserver, Served]:
-        """Ask until every nameserver serves the serial, with a growing delay, or time runs out."""
+    async def _poll(
+        self, plan: Plan, *, patient: bool, pushed: Sequence[Claimed] = ()
+    ) -> dict[Nameserver, Served]:
+        """Ask until every nameserver serves the serial, with a growing delay, or time runs out;
+        nudge the `pushed` targets while some lag (after `nudge_after`, then twice as long)."""
         settings = self.settings
         if plan.deleting and plan.name_reused:
             return {}  # the nameservers now serve the zone that took the name over
-        deadline = time.monotonic() + (settings.poll_timeout if patient else 0)
+        started = time.monotonic()
+        deadline = started + (settings.poll_timeout if patient else 0)
+        nudge_after = settings.nudge_after
+        nudge_at = started + nudge_after if nudge_after and pushed else math.inf
         delay, early_settled = settings.poll_first_delay, False
         served: dict[Nameserver, Served] = {}
         waiting = list(plan.nameservers)
@@ -353,6 +398,11 @@ class Reconciler:
                 # Enough nameservers for the pool's threshold: ACTIVE now, keep asking the rest.
                 await self._settle(plan, served, final=False)
                 early_settled = True
+            if time.monotonic() >= nudge_at:
+                lagging = {ns: served[ns] for ns in waiting}
+                await self._nudge(plan, pushed, lagging, time.monotonic() - started)
+                nudge_after *= 2
+                nudge_at = time.monotonic() + nudge_after
             await asyncio.sleep(min(delay, remaining))
             # Gentle growth: a nameserver usually takes a few milliseconds, rarely seconds.
             delay = min(delay * 1.5, settings.poll_max_delay)
