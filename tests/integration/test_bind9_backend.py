@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import struct
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +26,7 @@ from tests.integration.conftest import (
 )
 from tests.integration.named import Named, PrimaryZone, TsigSecret, program
 from zonefleet.backends.base import BackendError, Master, ZoneRef
-from zonefleet.backends.bind9 import Bind9Backend
+from zonefleet.backends.bind9 import RESET_TRIES, Bind9Backend
 
 
 def zone_ref(name: str, serial: int = 1000) -> ZoneRef:
@@ -131,6 +134,72 @@ def test_a_silent_control_channel_times_out_retryably(
         Bind9Backend(target).ensure_zone(zone_ref("contract.test."))
     assert caught.value.retryable is True
     assert time.monotonic() - started < 5
+
+
+class ResettingProxy:
+    """A TCP relay to named's control channel that resets its first `resets` connections
+    (an RST: SO_LINGER 0, then close) and relays the others both ways."""
+
+    def __init__(self, upstream: tuple[str, int], resets: int) -> None:
+        self.upstream, self.resets, self.accepted = upstream, resets, 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            self.accepted += 1
+            if self.accepted <= self.resets:
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                client.close()
+                continue
+            server = socket.create_connection(self.upstream)
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_control_connection_named_resets_is_tried_again(
+    secondary: Named, zone_source: NamedZoneSource
+) -> None:
+    proxy = ResettingProxy((secondary.host, secondary.rndc_port), resets=1)
+    try:
+        target = bind9_target(secondary, zone_source.masters, rndc_port=proxy.port)
+        Bind9Backend(target).ensure_zone(zone_ref("contract.test."))
+    finally:
+        proxy.close()
+    assert proxy.accepted == 2
+    assert secondary.added_zones() == ["contract.test"]
+    wait_for_serial(secondary.host, secondary.port, dns.name.from_text("contract.test."), 1000)
+
+
+def test_a_control_channel_that_keeps_resetting_fails_retryably(
+    secondary: Named, zone_source: NamedZoneSource
+) -> None:
+    proxy = ResettingProxy((secondary.host, secondary.rndc_port), resets=10)
+    try:
+        target = bind9_target(secondary, zone_source.masters, rndc_port=proxy.port)
+        with pytest.raises(BackendError, match="connection reset") as caught:
+            Bind9Backend(target).ensure_zone(zone_ref("contract.test."))
+    finally:
+        proxy.close()
+    assert caught.value.retryable is True
+    assert proxy.accepted == RESET_TRIES
+    assert secondary.added_zones() == []
 
 
 def test_a_wrong_rndc_key_is_not_retryable(

@@ -9,6 +9,7 @@ import ipaddress
 import logging
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import ClassVar
@@ -34,6 +35,10 @@ _SAFE_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.?")
 # rndc's own words when named could not be reached or did not answer in time.
 _TRANSPORT_FAILURE = re.compile(r"rndc: (?:connect|recv|send) failed|timed out")
+# named closed the control connection under the command (seen once in CI on a named that had
+# answered `rndc status` just before). Every command this driver sends may run twice.
+_RESET = re.compile(r"rndc: (?:recv|send) failed: connection reset")
+RESET_TRIES, RESET_PAUSE = 3, 0.1
 Completed = subprocess.CompletedProcess[str]
 
 
@@ -165,6 +170,18 @@ class Bind9Backend(Backend):
         return [] if self.options.view is None else ["IN", self.options.view]
 
     def _rndc(self, *command: str) -> Completed:
+        """One rndc command, sent again (up to RESET_TRIES in all) when named resets the
+        connection: addzone then finds the zone and modzones it, delzone finds none."""
+        for _ in range(RESET_TRIES - 1):
+            done = self._rndc_once(*command)
+            if done.returncode == 0 or not _RESET.search(done.stderr):
+                return done
+            logger.info("rndc %s on target %s: %s; again", command[0], self.target.id,
+                        done.stderr.strip())  # fmt: skip
+            time.sleep(RESET_PAUSE)
+        return self._rndc_once(*command)
+
+    def _rndc_once(self, *command: str) -> Completed:
         options = self.options
         argv = [options.rndc_bin_path, "-s", options.rndc_host, "-p", str(options.rndc_port)]
         if options.rndc_config_file:
