@@ -165,10 +165,11 @@ class PowerDnsBackend(Backend):
     def nudge(self, zone: ZoneRef) -> None:
         """Drop what PowerDNS's caches hold for the zone, then ask for the transfer again.
 
-        A query that raced the zone's first transfer can leave its answer (no such zone)
-        in the packet cache after the transfer's own purge, to be served until its TTL
-        runs out although the zone is there: seen as one zone of 200 answered absent for
-        13 s after PowerDNS had committed it.
+        PowerDNS purges its caches for a zone when a transfer commits, yet a query that
+        raced the transfer can leave its answer (no such zone) cached after that purge, to
+        be served until its TTL runs out although the zone is there (bench/ixfr sees one
+        zone in 200 answered REFUSED for up to 20 s). When the worker's own SOA queries
+        meet such an answer, the nudge clears it.
         """
         path = f"/cache/flush?domain={quote(zone.name.to_text(), safe='')}"
         status, answer = self._call("PUT", path)
