@@ -98,6 +98,18 @@ class PrivateEngine(Started):
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
         self._log: IO[bytes] | None = None
+        self._outside: Path | None = None  # a home outside `directory`, removed by close()
+
+    def _home_for(self, owner: str) -> Path:
+        """Where a server that runs as `owner` keeps its data: as root, a directory of its
+        own in the system's temporary directory (pytest's is root's only), owned by `owner`,
+        linked from `directory/data` and removed by `close()`; otherwise `directory`."""
+        if not IS_ROOT:
+            return self.directory
+        home = self._outside = Path(tempfile.mkdtemp(prefix=f"zonefleet-{self.name}-"))
+        shutil.chown(home, owner, owner)
+        (self.directory / "data").symlink_to(home)
+        return home
 
     # -- what each engine fills in --------------------------------------------------------
 
@@ -167,7 +179,11 @@ class PrivateEngine(Started):
 
     def close(self) -> None:
         """Stop for good and remove what lives outside `directory`."""
-        self.stop()
+        try:
+            self.stop()
+        finally:
+            if self._outside is not None:
+                shutil.rmtree(self._outside, ignore_errors=True)
 
     def tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
@@ -194,7 +210,7 @@ class PrivatePostgres(PrivateEngine):
         self.initdb = str(bin_dir / "initdb")
         self.postgres = str(bin_dir / "postgres")
         super().__init__(directory)
-        self.home = Path(tempfile.mkdtemp(prefix="zonefleet-pg-")) if IS_ROOT else directory
+        self.home = self._home_for("postgres")
         self.data = self.home / "pgdata"
 
     @property
@@ -205,9 +221,6 @@ class PrivatePostgres(PrivateEngine):
         return ["runuser", "-u", "postgres", "--"] if IS_ROOT else []
 
     def _prepare(self) -> None:
-        if IS_ROOT:
-            shutil.chown(self.home, "postgres", "postgres")
-            (self.directory / "data").symlink_to(self.home)
         argv = [*self._as_owner(), self.initdb, "-D", str(self.data), "-U", "postgres",
                 "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]  # fmt: skip
         done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
@@ -235,13 +248,6 @@ class PrivatePostgres(PrivateEngine):
         except psycopg.OperationalError:
             return False
         return True
-
-    def close(self) -> None:
-        try:
-            self.stop()
-        finally:
-            if IS_ROOT:
-                shutil.rmtree(self.home, ignore_errors=True)
 
 
 class PrivateMariadb(PrivateEngine):
@@ -329,18 +335,12 @@ class GaleraNode(PrivateMariadb):
         self.index = index
         self.gcomm_ports = cluster
         self.ist_port, self.sst_port = free_port(), free_port()
-        self.home = Path(tempfile.mkdtemp(prefix="zonefleet-galera-")) if IS_ROOT else directory
+        self.home = self._home_for("mysql")
         self.data = self.home / "datadir"
         self.bootstrap = index == 0
 
     def _user(self) -> list[str]:
         return ["--user=mysql"] if IS_ROOT else []
-
-    def _prepare(self) -> None:
-        if IS_ROOT:
-            shutil.chown(self.home, "mysql", "mysql")
-            (self.directory / "data").symlink_to(self.home)
-        super()._prepare()
 
     def _spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
         host, gcomm = self.host, self.gcomm_ports[self.index]
@@ -386,13 +386,6 @@ class GaleraNode(PrivateMariadb):
         finally:
             connection.close()
         return None if row is None else str(row[1])
-
-    def close(self) -> None:
-        try:
-            self.stop()
-        finally:
-            if IS_ROOT:
-                shutil.rmtree(self.home, ignore_errors=True)
 
 
 class PrivateGalera(Started):
