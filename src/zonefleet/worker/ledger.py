@@ -1,9 +1,11 @@
-"""The reconciler's reads and writes, each one short transaction with no network I/O inside.
+"""The reconciler's reads and writes, each in a short transaction with no network I/O inside.
 
-`claim` leases the due (zone, target) rows (SKIP LOCKED where the engine has it;
-SQLite's BEGIN IMMEDIATE serialises writers already); `record` writes push
-results back only where the lease is still ours; `settle` turns what the
-nameservers answered into zone and recordset status.
+`claim_in` leases the due (zone, target) rows (SKIP LOCKED where the engine has it;
+SQLite's BEGIN IMMEDIATE serialises writers already); `record_in` writes push
+results back only where the lease is still ours; `settle_in` turns what the
+nameservers answered into zone and recordset status. Each runs in the session it is
+given: the reconciler shares transactions among rounds (worker/batches.py); `claim`,
+`record` and `settle` run one in a transaction of its own.
 
 Every round runs `claim` and `settle`, so both read the zone and its pool as Core
 snapshots and write zones, nameserver rows and the timeline with explicit statements;
@@ -290,7 +292,7 @@ class Ledger:
         results: Sequence[PushResult] = (),
     ) -> Settled:
         """Record what each nameserver serves and move the zone and its recordsets on;
-        first write `results`, push results not yet recorded (as `record` does).
+        first write `results`, push results not yet recorded (as `record_in` does).
 
         `final` is the end of an attempt: nameservers still behind then count as a
         failed attempt on every target, and past the retry budget the zone shows ERROR.
