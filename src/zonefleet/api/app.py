@@ -25,7 +25,7 @@ from zonefleet.api import (
     zones,
 )
 from zonefleet.api.deps import ApiServices
-from zonefleet.api.middleware import RequestIdMiddleware
+from zonefleet.api.middleware import RequestMiddleware
 
 
 def create_app(services: ApiServices) -> FastAPI:
@@ -53,8 +53,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(quotas.router)
     app.include_router(pools.router)
     app.include_router(metrics.router)
-    app.add_middleware(metrics.MetricsMiddleware)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestMiddleware)
     app.openapi = lambda: _designate_openapi(app)  # type: ignore[method-assign]
     return app
 
