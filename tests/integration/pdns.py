@@ -223,6 +223,25 @@ def pdns4_target(
     return TargetSpec(target_id, "pdns4", settings, tuple(masters), tsig)
 
 
+def pdns_pool_yaml(
+    pdns: PowerDns, mdns_host: str, mdns_port: int, *, api_token: str | None = None
+) -> str:
+    """A pools.yaml whose default pool has `pdns` as its one pdns4 target and nameserver,
+    transferring from mdns at `mdns_host:mdns_port`; `api_token` replaces the real key."""
+    token = pdns.api_key if api_token is None else api_token
+    return f"""
+- name: default
+  ns_records: [{{hostname: ns1.zonefleet.test., priority: 1}}]
+  nameservers: [{{host: {pdns.host}, port: {pdns.port}}}]
+  targets:
+    - type: pdns4
+      description: pdns
+      masters: [{{host: {mdns_host}, port: {mdns_port}}}]
+      options: {{host: {pdns.host}, port: {pdns.port}, api_endpoint: "{pdns.endpoint}",
+                 api_token: {token}, api_timeout: 3}}
+"""
+
+
 @pytest.fixture
 def pdns_factory(tmp_path: Path) -> Iterator[PowerDnsFactory]:
     """Start pdns_server processes: `pdns_factory(host="127.0.0.2", dnssec=True)`."""

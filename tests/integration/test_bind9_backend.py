@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dns.name
@@ -173,30 +173,39 @@ class ResettingProxy:
         self.listener.close()
 
 
-def test_a_control_connection_named_resets_is_tried_again(
-    secondary: Named, zone_source: NamedZoneSource
-) -> None:
-    proxy = ResettingProxy((secondary.host, secondary.rndc_port), resets=1)
-    try:
-        target = bind9_target(secondary, zone_source.masters, rndc_port=proxy.port)
-        Bind9Backend(target).ensure_zone(zone_ref("contract.test."))
-    finally:
+@pytest.fixture
+def resetting(secondary: Named) -> Iterator[Callable[[int], ResettingProxy]]:
+    """`resetting(n)`: a relay to the secondary's control channel resetting its first n
+    connections; closed after the test."""
+    proxies: list[ResettingProxy] = []
+
+    def make(resets: int) -> ResettingProxy:
+        proxies.append(ResettingProxy((secondary.host, secondary.rndc_port), resets))
+        return proxies[-1]
+
+    yield make
+    for proxy in proxies:
         proxy.close()
+
+
+def test_a_control_connection_named_resets_is_tried_again(
+    secondary: Named, zone_source: NamedZoneSource, resetting: Callable[[int], ResettingProxy]
+) -> None:
+    proxy = resetting(1)
+    target = bind9_target(secondary, zone_source.masters, rndc_port=proxy.port)
+    Bind9Backend(target).ensure_zone(zone_ref("contract.test."))
     assert proxy.accepted == 2
     assert secondary.added_zones() == ["contract.test"]
     wait_for_serial(secondary.host, secondary.port, dns.name.from_text("contract.test."), 1000)
 
 
 def test_a_control_channel_that_keeps_resetting_fails_retryably(
-    secondary: Named, zone_source: NamedZoneSource
+    secondary: Named, zone_source: NamedZoneSource, resetting: Callable[[int], ResettingProxy]
 ) -> None:
-    proxy = ResettingProxy((secondary.host, secondary.rndc_port), resets=10)
-    try:
-        target = bind9_target(secondary, zone_source.masters, rndc_port=proxy.port)
-        with pytest.raises(BackendError, match="connection reset") as caught:
-            Bind9Backend(target).ensure_zone(zone_ref("contract.test."))
-    finally:
-        proxy.close()
+    proxy = resetting(10)
+    target = bind9_target(secondary, zone_source.masters, rndc_port=proxy.port)
+    with pytest.raises(BackendError, match="connection reset") as caught:
+        Bind9Backend(target).ensure_zone(zone_ref("contract.test."))
     assert caught.value.retryable is True
     assert proxy.accepted == RESET_TRIES
     assert secondary.added_zones() == []

@@ -8,7 +8,11 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.integration.pdns import PowerDnsFactory, pdns_factory  # noqa: F401 - the fixture
+from tests.integration.pdns import (  # noqa: F401 - the fixture
+    PowerDnsFactory,
+    pdns_factory,
+    pdns_pool_yaml,
+)
 from tests.integration.test_propagation_bind import wait_until
 from tests.service.factories import make_zone
 from tests.stack import Stack
@@ -28,19 +32,8 @@ def test_a_refused_api_token_is_named_at_the_control_channel(
     pdns = pdns_factory()
     stack = stack_factory(ZONEFLEET_WORKER__POLL_TIMEOUT="1")
     mdns = stack.mdns.address
-    PoolService(stack.database).update_pools(
-        parse_pools(f"""
-- name: default
-  ns_records: [{{hostname: ns1.zonefleet.test., priority: 1}}]
-  nameservers: [{{host: {pdns.host}, port: {pdns.port}}}]
-  targets:
-    - type: pdns4
-      description: pdns
-      masters: [{{host: {mdns.host}, port: {mdns.port}}}]
-      options: {{host: {pdns.host}, port: {pdns.port}, api_endpoint: "{pdns.endpoint}",
-                 api_token: not-the-key, api_timeout: 3}}
-""")
-    )
+    text = pdns_pool_yaml(pdns, mdns.host, mdns.port, api_token="not-the-key")
+    PoolService(stack.database).update_pools(parse_pools(text))
     Heartbeat(stack.database, stack.settings.heartbeat, "worker").beat(ServiceState.UP, {})
     zone = make_zone(stack.services, "token.example.")
 

@@ -13,7 +13,12 @@ import pytest
 from sqlalchemy import delete
 
 from tests.integration.conftest import wait_for_serial
-from tests.integration.pdns import PowerDns, PowerDnsFactory, pdns_factory  # noqa: F401
+from tests.integration.pdns import (  # noqa: F401
+    PowerDns,
+    PowerDnsFactory,
+    pdns_factory,
+    pdns_pool_yaml,
+)
 from tests.mdns.conftest import bulk_a_records
 from tests.service.factories import ctx, make_zone, rs_request
 from tests.stack import Stack
@@ -40,16 +45,7 @@ def large_stack(stack_factory: Callable[..., Stack], pdns: PowerDns) -> Stack:
     )
     mdns = stack.mdns.address
     PoolService(stack.database).update_pools(
-        parse_pools(f"""
-- name: default
-  ns_records: [{{hostname: ns1.zonefleet.test., priority: 1}}]
-  nameservers: [{{host: {pdns.host}, port: {pdns.port}}}]
-  targets:
-    - type: pdns4
-      masters: [{{host: {mdns.host}, port: {mdns.port}}}]
-      options: {{host: {pdns.host}, port: {pdns.port}, api_endpoint: "{pdns.endpoint}",
-                 api_token: {pdns.api_key}, api_timeout: 3}}
-""")
+        parse_pools(pdns_pool_yaml(pdns, mdns.host, mdns.port))
     )
     return stack
 
