@@ -1,24 +1,40 @@
 """What mdns reads from storage: hosted zones, RRsets by name, transfer rows, the journal,
 keys, pool hosts.
 
-Plain SQL expressions (no ORM objects): mdns answers many small queries and
-streams large transfers, and needs neither identity maps nor change tracking.
+Plain SQL expressions on Core connections (no ORM sessions or objects): mdns answers many
+small queries and streams large transfers, and needs neither identity maps nor change
+tracking. The statements of an ordinary answer are built once, with their names as
+expanding parameters, so each answer only binds values; parsed names and record data are
+kept in small caches (both are immutable in dnspython, and the same few NS, A and MX
+records are asked for over and over; the SOA's text changes with every serial).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 import dns.name
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
-from sqlalchemy import ColumnElement, Row, Select, case, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
 
 from zonefleet.dns.journal import JournalRecord, JournalRow
 from zonefleet.dns.names import name_text
@@ -40,6 +56,8 @@ from zonefleet.storage.models import (
 
 # Rows fetched per round trip while a transfer streams.
 TRANSFER_BATCH = 2000
+# Parsed owner names and record data kept for reuse (each entry a few hundred bytes).
+PARSED_CACHE_SIZE = 8192
 
 
 @dataclass(frozen=True)
@@ -70,21 +88,21 @@ class ZoneStore:
     @contextmanager
     def reading(self) -> Iterator[None]:
         """Run the queries made inside on this thread in one read transaction."""
-        with self.database.read() as session:
-            self._local.session = session
+        with self.database.read_connection() as connection:
+            self._local.connection = connection
             try:
                 yield
             finally:
-                self._local.session = None
+                self._local.connection = None
 
     @contextmanager
-    def _read(self) -> Iterator[Session]:
-        shared: Session | None = getattr(self._local, "session", None)
+    def _read(self) -> Iterator[Connection]:
+        shared: Connection | None = getattr(self._local, "connection", None)
         if shared is not None:
             yield shared
             return
-        with self.database.read() as session:
-            yield session
+        with self.database.read_connection() as connection:
+            yield connection
 
     def zone_for(self, qname: dns.name.Name) -> HostedZone | None:
         """The deepest served zone containing `qname` (zones being deleted are not served)."""
@@ -93,26 +111,19 @@ class ZoneStore:
         while len(parent.labels) > 2:
             parent = parent.parent()
             candidates.append(name_text(parent))
-        statement = select(Zone.id, Zone.pool_id, Zone.name, Zone.serial).where(
-            Zone.name.in_(candidates),
-            Zone.deleted == LIVE,
-            Zone.action != Action.DELETE,
-            # A SECONDARY zone is served once its first transfer from its masters came.
-            or_(Zone.type != ZoneType.SECONDARY, Zone.transferred_at.is_not(None)),
-        )
-        with self._read() as session:
-            rows = session.execute(statement).all()
+        with self._read() as connection:
+            rows = connection.execute(_SERVED_ZONES, {"names": candidates}).all()
         if not rows:
             return None
         best = max(rows, key=lambda row: len(row.name))
-        return HostedZone(best.id, best.pool_id, dns.name.from_text(best.name), best.serial)
+        return HostedZone(best.id, best.pool_id, _name(best.name), best.serial)
 
     def rrsets_at(self, zone: HostedZone, names: Sequence[dns.name.Name]) -> list[dns.rrset.RRset]:
         """Every RRset owned by one of `names` in the zone."""
         wanted = [name_text(name) for name in names]
-        statement = _rrset_rows(zone.id).where(Recordset.name.in_(wanted)).order_by(Recordset.id)
-        with self._read() as session:
-            return list(_group(session.execute(statement)))
+        with self._read() as connection:
+            rows = connection.execute(_RRSETS_AT, {"zone_id": zone.id, "names": wanted})
+            return list(_group(rows))
 
     def has_names_below(self, zone: HostedZone, name: dns.name.Name) -> bool:
         """Whether any RRset is owned by a name strictly below `name` (so `name` exists)."""
@@ -122,8 +133,8 @@ class ZoneStore:
                 Recordset.zone_id == zone.id, Recordset.name.endswith(suffix, autoescape=True)
             )
         )
-        with self._read() as session:
-            return bool(session.scalar(statement))
+        with self._read() as connection:
+            return bool(connection.scalar(statement))
 
     def transfer(self, zone_id: str) -> Iterator[dns.rrset.RRset]:
         """Every RRset of the zone, SOA first, from one statement (one consistent snapshot)."""
@@ -133,18 +144,18 @@ class ZoneStore:
             .order_by(soa_first, Recordset.id)
             .execution_options(yield_per=TRANSFER_BATCH)
         )
-        with self.database.read() as session:
-            yield from _group(session.execute(statement))
+        with self.database.read_connection() as connection:
+            yield from _group(connection.execute(statement))
 
     def journal_size(self, zone_id: str, since: int, upto: int) -> int:
         statement = select(func.count()).where(*_journal_range(zone_id, since, upto))
-        with self._read() as session:
-            return int(session.scalar(statement) or 0)
+        with self._read() as connection:
+            return int(connection.scalar(statement) or 0)
 
     def record_count(self, zone_id: str) -> int:
         statement = select(func.count()).where(Record.zone_id == zone_id)
-        with self._read() as session:
-            return int(session.scalar(statement) or 0)
+        with self._read() as connection:
+            return int(connection.scalar(statement) or 0)
 
     def journal(
         self, zone_id: str, since: int, upto: int, limit: int | None = None
@@ -153,29 +164,29 @@ class ZoneStore:
         the order they were written.
 
         Serials are compared as integers: they are Unix times, so they wrap in 2106."""
-        with self._read() as session:
+        with self._read() as connection:
             statement = _journal_rows(zone_id, since, upto).limit(limit)
-            return [_journal_row(row) for row in session.execute(statement)]
+            return [_journal_row(row) for row in connection.execute(statement)]
 
     def tsig_keys(self) -> list[KeyRow]:
         statement = select(
             TsigKey.name, TsigKey.algorithm, TsigKey.secret, TsigKey.scope, TsigKey.resource_id
         )
-        with self.database.read() as session:
-            return [KeyRow(*row) for row in session.execute(statement)]
+        with self.database.read_connection() as connection:
+            return [KeyRow(*row) for row in connection.execute(statement)]
 
     def pool_hosts(self) -> dict[str, set[str]]:
         """Per pool id: the addresses of its nameservers and targets (who may transfer)."""
         hosts: dict[str, set[str]] = {}
-        with self.database.read() as session:
-            for pool_id in session.scalars(select(Pool.id)):
+        with self.database.read_connection() as connection:
+            for pool_id in connection.scalars(select(Pool.id)):
                 hosts[pool_id] = set()
-            for pool_id, host in session.execute(
+            for pool_id, host in connection.execute(
                 select(PoolNameserver.pool_id, PoolNameserver.host)
             ):
                 hosts.setdefault(pool_id, set()).add(host)
             targets = select(PoolTarget.pool_id, PoolTarget.options).where(~PoolTarget.retired)
-            for pool_id, options in session.execute(targets):
+            for pool_id, options in connection.execute(targets):
                 for key in ("host", "rndc_host"):
                     if isinstance(options.get(key), str):
                         hosts.setdefault(pool_id, set()).add(options[key])
@@ -185,21 +196,21 @@ class ZoneStore:
         """Per pool id: the TSIG key names its targets, nameservers and catalog zone are
         configured with."""
         names: dict[str, set[str]] = {}
-        with self.database.read() as session:
+        with self.database.read_connection() as connection:
             for model in (PoolTarget, PoolNameserver):
-                rows = session.execute(
+                rows = connection.execute(
                     select(model.pool_id, model.tsigkey_name).where(model.tsigkey_name.is_not(None))
                 )
                 for pool_id, key_name in rows:
                     if key_name is not None:
                         names.setdefault(pool_id, set()).add(key_name)
-            for pool_id, catalog in session.execute(select(Pool.id, Pool.catalog_zone)):
+            for pool_id, catalog in connection.execute(select(Pool.id, Pool.catalog_zone)):
                 if catalog and catalog.get("catalog_zone_tsig_key"):
                     names.setdefault(pool_id, set()).add(catalog["catalog_zone_tsig_key"])
         return names
 
 
-def _rrset_rows(zone_id: str) -> Select[tuple[str, str, str, int, str]]:
+def _rrset_rows(zone_id: str | BindParameter[str]) -> Select[str, str, str, int, str]:
     ttl = case((Recordset.ttl.is_(None), Zone.ttl), else_=Recordset.ttl)
     return (
         select(Recordset.id, Recordset.name, Recordset.type, ttl.label("ttl"), Record.data)
@@ -207,6 +218,20 @@ def _rrset_rows(zone_id: str) -> Select[tuple[str, str, str, int, str]]:
         .join(Zone, Zone.id == Recordset.zone_id)
         .where(Recordset.zone_id == zone_id)
     )
+
+
+_SERVED_ZONES = select(Zone.id, Zone.pool_id, Zone.name, Zone.serial).where(
+    Zone.name.in_(bindparam("names", expanding=True)),
+    Zone.deleted == LIVE,
+    Zone.action != Action.DELETE,
+    # A SECONDARY zone is served once its first transfer from its masters came.
+    or_(Zone.type != ZoneType.SECONDARY, Zone.transferred_at.is_not(None)),
+)
+_RRSETS_AT = (
+    _rrset_rows(bindparam("zone_id"))
+    .where(Recordset.name.in_(bindparam("names", expanding=True)))
+    .order_by(Recordset.id)
+)
 
 
 def _journal_range(zone_id: str, since: int, upto: int) -> tuple[ColumnElement[bool], ...]:
@@ -233,7 +258,7 @@ def _journal_row(row: Row[int, int, str, str, int, str]) -> JournalRow:
     return JournalRow(serial, op == JournalOp.ADD, JournalRecord(name, rdtype, ttl, data))
 
 
-def _group(rows: Iterator[tuple[str, str, str, int, str]]) -> Iterator[dns.rrset.RRset]:
+def _group(rows: Iterable[Row[str, str, str, int, str]]) -> Iterator[dns.rrset.RRset]:
     """Rows of one recordset arrive together; each group becomes one RRset."""
     current: str | None = None
     rrset: dns.rrset.RRset | None = None
@@ -242,11 +267,24 @@ def _group(rows: Iterator[tuple[str, str, str, int, str]]) -> Iterator[dns.rrset
             if rrset is not None:
                 yield rrset
             current = recordset_id
-            rrset = dns.rrset.RRset(
-                dns.name.from_text(name), dns.rdataclass.IN, dns.rdatatype.from_text(rdtype)
-            )
+            rrset = dns.rrset.RRset(_name(name), dns.rdataclass.IN, _rdtype(rdtype))
             rrset.update_ttl(ttl)
         assert rrset is not None
-        rrset.add(dns.rdata.from_text(dns.rdataclass.IN, rrset.rdtype, data))
+        rrset.add(_rdata(rrset.rdtype, data))
     if rrset is not None:
         yield rrset
+
+
+@lru_cache(maxsize=PARSED_CACHE_SIZE)
+def _name(text: str) -> dns.name.Name:
+    return dns.name.from_text(text)
+
+
+@lru_cache(maxsize=64)
+def _rdtype(text: str) -> dns.rdatatype.RdataType:
+    return dns.rdatatype.from_text(text)
+
+
+@lru_cache(maxsize=PARSED_CACHE_SIZE)
+def _rdata(rdtype: dns.rdatatype.RdataType, text: str) -> dns.rdata.Rdata:
+    return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text)

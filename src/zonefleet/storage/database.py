@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -82,6 +82,13 @@ class Database:
         """One read-only transaction (rolled back at the end)."""
         with _unavailable_on_disconnect(), self._read_sessions() as session:
             yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """One read-only transaction on a Core connection (rolled back at the end), for
+        readers that need no ORM objects: it skips the session's own bookkeeping."""
+        with _unavailable_on_disconnect(), self.read_engine.connect() as connection:
+            yield connection
 
     def ping(self) -> bool:
         try:
