@@ -13,7 +13,7 @@ from tests.service.factories import ctx, make_zone, rs_request
 from tests.stack import Stack
 from zonefleet.pools.load import parse_pools
 from zonefleet.service.pools import PoolService
-from zonefleet.storage.models import Status, Zone, ZoneType
+from zonefleet.storage.models import Status, Zone, ZoneEvent, ZoneType
 
 CATALOG = "catalog.zonefleet.test."
 
@@ -68,3 +68,12 @@ def test_bind_adds_and_drops_zones_from_the_catalog_without_rndc(
     for zone in zones:
         assert f"catz: adding zone '{zone.name.rstrip('.')}' from catalog" in log
     assert f"catz: deleting zone '{zones[1].name.rstrip('.')}' from catalog" in log
+    # A new member is left to the consumer: no NOTIFY from its first push.
+    with stack.database.read() as session:
+        pushed = session.scalars(
+            select(ZoneEvent.detail).where(
+                ZoneEvent.zone_id == zones[2].id, ZoneEvent.event == "pushed"
+            )
+        ).all()
+    assert pushed == ["through the catalog, left to the consumer: it transfers a new member "
+                      "once it reads it"]  # fmt: skip

@@ -180,7 +180,10 @@ class Ledger:
             # only a target not known to hold the zone is configured again. A nameserver
             # found not serving the zone at all clears `present` (see _attempt_failed).
             ensure = not remove and not row.present
-            claimed.append(Claimed(spec, remove=remove, ensure=ensure, skip_backend=skip))
+            first = ensure and row.serial is None
+            claimed.append(
+                Claimed(spec, remove=remove, ensure=ensure, skip_backend=skip, first=first)
+            )
         if zone.status == Status.ACTIVE and not unsettled:
             return None
         plan = Plan(

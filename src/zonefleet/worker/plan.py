@@ -30,6 +30,7 @@ class Claimed:
     remove: bool
     ensure: bool
     skip_backend: bool = False
+    first: bool = False  # the target never held any serial of the zone
 
     @property
     def target_id(self) -> str:

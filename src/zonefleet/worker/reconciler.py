@@ -300,9 +300,17 @@ class Reconciler:
         """A target that consumes the pool's catalog is told of changes, never configured:
         the catalog itself is set up there by its operator, and it adds and drops the
         catalog's members by itself (and transfers a new one at once). A member it is not
-        known to hold may not be there yet, so a refused NOTIFY for one is no failure."""
+        known to hold may not be there yet, so a refused NOTIFY for one is no failure.
+
+        A member the target never held gets no NOTIFY at all: the consumer transfers it as
+        soon as it reads the catalog, and a NOTIFY would only cost it an SOA query (or a
+        refusal) while the transfer is on its way. Should it still lag, the round's nudge
+        NOTIFYs it after `worker.nudge_after`."""
         steps.append("through the catalog")
         if claimed.remove:
+            return
+        if claimed.first and not plan.catalog:
+            steps.append("left to the consumer: it transfers a new member once it reads it")
             return
         if claimed.ensure or not self._take_notified(plan.zone.id, claimed.target_id):
             try:
