@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import socketserver
+import sqlite3
 import ssl
 import subprocess
 import threading
@@ -438,3 +439,26 @@ def test_a_nudge_flushes_powerdns_caches_for_the_zone_then_asks_for_the_transfer
     pdns.wait_for_log(flush)
     assert "zones/contract.test./axfr-retrieve" in pdns.log()[pdns.log().index(flush) :]
     assert served_serial(pdns.host, pdns.port, zone.name) == 1000
+
+
+def test_once_a_new_zone_is_served_its_answers_cached_by_powerdns_are_dropped(
+    pdns: PowerDns, driver: PowerDnsBackend, zone_source: NamedZoneSource
+) -> None:
+    zone = zone_ref("contract.test.")
+    driver.ensure_zone(zone)
+    wait_for_serial(pdns.host, pdns.port, zone.name, 1000)
+    # An answer PowerDNS keeps in its caches, made stale behind its back: its own database
+    # now says 1001, and PowerDNS still answers 1000 from the cache.
+    assert served_serial(pdns.host, pdns.port, zone.name) == 1000
+    with sqlite3.connect(pdns.database) as database:
+        changed = database.execute(
+            "UPDATE records SET content = replace(content, ' 1000 ', ' 1001 ') "
+            "WHERE type = 'SOA' AND name = 'contract.test'"
+        ).rowcount
+    assert changed == 1
+    assert served_serial(pdns.host, pdns.port, zone.name) == 1000
+
+    said = driver.configured_and_served(zone)
+
+    assert said is not None and "flushed" in said
+    assert served_serial(pdns.host, pdns.port, zone.name) == 1001

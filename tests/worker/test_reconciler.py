@@ -313,3 +313,27 @@ def test_a_nameserver_still_behind_after_the_push_gets_its_target_nudged(
         ).all()  # fmt: skip
     assert detail is not None and "refresh requested again" in detail
     assert f"127.0.0.1:{stale.port} missing" in detail
+
+
+def test_a_target_that_took_a_new_zone_is_told_once_it_is_served(
+    stack: Stack, witness: type[WitnessBackend]
+) -> None:
+    add_target(stack.database, stack, "t1")
+    zone = make_zone(stack.services, "told.example.")
+    created = stack.wait_for(zone.id, Status.ACTIVE)
+    stack.services.recordsets.create_recordset(
+        ctx(), zone.id, rs_request("www.told.example.", "A", "192.0.2.1")
+    )
+    changed = stack.wait_for(zone.id, Status.ACTIVE)
+    assert changed.serial != created.serial
+    # Told for the push that configured the zone, not for the change after it.
+    assert witness.served == [("t1", "told.example.", created.serial)]
+    with stack.database.read() as session:
+        details = session.scalars(
+            select(ZoneEvent.detail)
+            .where(ZoneEvent.zone_id == zone.id, ZoneEvent.event == "pushed")
+            .order_by(ZoneEvent.id)
+        ).all()
+    assert len(details) == 2
+    assert details[0] == "witness: zone configured, refresh requested, witness: told it is served"
+    assert details[1] is not None and "told" not in details[1]

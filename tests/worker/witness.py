@@ -15,6 +15,8 @@ from zonefleet.backends.base import Backend, BackendError, ZoneRef
 class WitnessBackend(Backend):
     kind = "witness"
     calls: ClassVar[list[tuple[str, str, str, int]]] = []
+    # (target, zone, serial) of each `configured_and_served`, kept apart from `calls`.
+    served: ClassVar[list[tuple[str, str, int]]] = []
     failing: ClassVar[set[str]] = set()
     lock: ClassVar[threading.Lock] = threading.Lock()
 
@@ -33,10 +35,16 @@ class WitnessBackend(Backend):
     def request_refresh(self, zone: ZoneRef) -> None:
         self._call("refresh", zone)
 
+    def configured_and_served(self, zone: ZoneRef) -> str | None:
+        with self.lock:
+            self.served.append((self.target.id, zone.name.to_text(), zone.serial))
+        return "witness: told it is served"
+
     @classmethod
     def reset(cls) -> None:
         with cls.lock:
             cls.calls.clear()
+            cls.served.clear()
             cls.failing.clear()
 
     @classmethod

@@ -125,6 +125,13 @@ class Backend(abc.ABC):
         cache drops that cache too."""
         self.request_refresh(zone)
 
+    def configured_and_served(self, zone: ZoneRef) -> str | None:
+        """Called once the nameservers serve a zone this target was just configured with,
+        before the zone is shown ACTIVE: a driver whose server may still hold answers from
+        before the zone existed drops them here, and says what it did for the timeline.
+        The default has nothing to do (None)."""
+        return None
+
     # -- for `zonefleet doctor`: read only, never changes the target --------------------
 
     def control_status(self) -> str:

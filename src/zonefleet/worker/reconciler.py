@@ -22,6 +22,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 
 import dns.exception
 from sqlalchemy.exc import SQLAlchemyError
@@ -222,6 +223,13 @@ class Reconciler:
         worked = {result.target_id for result in results if result.error is None}
         pushed = tuple(c for c in plan.claimed if c.target_id in worked and not c.remove)
         served = await self._poll(plan, patient=patient, pushed=pushed)
+        configured = [c for c in pushed if c.ensure]
+        if configured and self._all_serve(plan, served):
+            said = await asyncio.gather(
+                *(asyncio.to_thread(self._configured_and_served, plan, c) for c in configured)
+            )
+            steps = {c.target_id: step for c, step in zip(configured, said, strict=True) if step}
+            unrecorded = _with_steps(unrecorded, steps)
         settled = await self._settle(plan, served, final=True, results=unrecorded)
         LOG.debug("worker: zone %s %s serial %s: %s", plan.zone.id, plan.zone.name,
                   plan.zone.serial, settled.status)  # fmt: skip
@@ -324,6 +332,24 @@ class Reconciler:
             else:
                 steps.append("refresh requested")
 
+    @staticmethod
+    def _all_serve(plan: Plan, served: dict[Nameserver, Served]) -> bool:
+        serial = plan.zone.serial
+        return len(served) == len(plan.nameservers) and all(
+            answer.satisfies(serial, deleted=plan.deleting) for answer in served.values()
+        )
+
+    def _configured_and_served(self, plan: Plan, claimed: Claimed) -> str | None:
+        """The driver's word once a zone it just configured is served (errors are no failure:
+        the zone is served; whatever was stale expires by itself)."""
+        with log_context(target=claimed.target_id):
+            try:
+                return self._backend(claimed.spec).configured_and_served(plan.zone)
+            except BackendError as exc:
+                LOG.warning("worker: zone %s: %s after it was served: %s",
+                            plan.zone.id, claimed.target_id, exc)  # fmt: skip
+                return f"{claimed.spec.kind}: once served: {exc}"
+
     def _backend(self, spec: TargetSpec) -> Backend:
         backend = self._backends.get(spec.id)
         if backend is None or backend.target != spec:
@@ -414,3 +440,14 @@ class Reconciler:
             await asyncio.sleep(min(delay, remaining))
             # Gentle growth: a nameserver usually takes a few milliseconds, rarely seconds.
             delay = min(delay * 1.5, settings.poll_max_delay)
+
+
+def _with_steps(results: Sequence[PushResult], steps: dict[str, str]) -> list[PushResult]:
+    """Push results not yet recorded, each with the step its target's driver took once the
+    zone was served (by target id)."""
+    return [
+        replace(result, steps=(*result.steps, steps[result.target_id]))
+        if result.target_id in steps
+        else result
+        for result in results
+    ]
