@@ -337,3 +337,25 @@ def test_a_target_that_took_a_new_zone_is_told_once_it_is_served(
     assert len(details) == 2
     assert details[0] == "witness: zone configured, refresh requested, witness: told it is served"
     assert details[1] is not None and "told" not in details[1]
+
+
+def test_a_target_is_told_once_its_own_nameserver_serves_though_another_lags(
+    stack_factory: Callable[..., Stack], witness: type[WitnessBackend]
+) -> None:
+    stack = stack_factory(ZONEFLEET_WORKER__POLL_TIMEOUT="0.5", ZONEFLEET_WORKER__NUDGE_AFTER="0")
+    add_target(stack.database, stack, "t1")  # its nameserver is mdns itself
+    address = stack.mdns.address
+    lagging = StaleNameserver((address.host, address.port), "lagging.example.", refreshes=1000)
+    try:
+        with stack.database.write() as session:
+            for port in (address.port, lagging.port):
+                session.add(PoolNameserver(pool_id=DEFAULT_POOL_ID, host="127.0.0.1", port=port))
+        zone = make_zone(stack.services, "lagging.example.")
+        deadline = time.monotonic() + 5
+        while not witness.served:
+            assert time.monotonic() < deadline, "the target was never told"
+            time.sleep(0.02)
+    finally:
+        lagging.close()
+    assert witness.served == [("t1", "lagging.example.", stack.zone(zone.id).serial)]
+    assert stack.zone(zone.id).status != Status.ACTIVE  # the other nameserver never served

@@ -223,8 +223,8 @@ class Reconciler:
         worked = {result.target_id for result in results if result.error is None}
         pushed = tuple(c for c in plan.claimed if c.target_id in worked and not c.remove)
         served = await self._poll(plan, patient=patient, pushed=pushed)
-        configured = [c for c in pushed if c.ensure]
-        if configured and self._all_serve(plan, served):
+        configured = [c for c in pushed if c.ensure and _serves(c, plan, served)]
+        if configured:
             said = await asyncio.gather(
                 *(asyncio.to_thread(self._configured_and_served, plan, c) for c in configured)
             )
@@ -331,13 +331,6 @@ class Reconciler:
                 steps.append("not a member there yet")
             else:
                 steps.append("refresh requested")
-
-    @staticmethod
-    def _all_serve(plan: Plan, served: dict[Nameserver, Served]) -> bool:
-        serial = plan.zone.serial
-        return len(served) == len(plan.nameservers) and all(
-            answer.satisfies(serial, deleted=plan.deleting) for answer in served.values()
-        )
 
     def _configured_and_served(self, plan: Plan, claimed: Claimed) -> str | None:
         """The driver's word once a zone it just configured is served (errors are no failure:
@@ -451,3 +444,13 @@ def _with_steps(results: Sequence[PushResult], steps: dict[str, str]) -> list[Pu
         else result
         for result in results
     ]
+
+
+def _serves(claimed: Claimed, plan: Plan, served: dict[Nameserver, Served]) -> bool:
+    """Whether the target's own nameserver (its options' host and port) serves the zone's
+    serial; for a target that is not one of the pool's nameservers, whether they all do."""
+    options = claimed.spec.options
+    own = Nameserver(options.host, options.port) if options.host is not None else None
+    asked = [served[own]] if own in served else list(served.values())
+    serial = plan.zone.serial
+    return len(asked) > 0 and all(answer.satisfies(serial, deleted=False) for answer in asked)
