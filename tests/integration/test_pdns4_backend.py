@@ -435,9 +435,12 @@ def test_a_nudge_flushes_powerdns_caches_for_the_zone_then_asks_for_the_transfer
     driver.nudge(zone)
     # PowerDNS's own word: the flush was taken (it answers 422 without a domain to flush),
     # then the retrieval.
+    # PowerDNS writes a request's log line after answering it: wait for both lines.
     flush = '"PUT /api/v1/servers/localhost/cache/flush HTTP/1.1" 200'
+    retrieve = "zones/contract.test./axfr-retrieve"
     pdns.wait_for_log(flush)
-    assert "zones/contract.test./axfr-retrieve" in pdns.log()[pdns.log().index(flush) :]
+    pdns.wait_for_log(retrieve)
+    assert retrieve in pdns.log()[pdns.log().index(flush) :]
     assert served_serial(pdns.host, pdns.port, zone.name) == 1000
 
 
