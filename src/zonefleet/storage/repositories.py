@@ -89,6 +89,8 @@ POOLS = Base.metadata.tables["pools"]
 POOL_NS_RECORDS = Base.metadata.tables["pool_ns_records"]
 POOL_TARGETS = Base.metadata.tables["pool_targets"]
 POOL_NAMESERVERS = Base.metadata.tables["pool_nameservers"]
+TLDS = Base.metadata.tables["tlds"]
+BLACKLISTS = Base.metadata.tables["blacklists"]
 POOL_ALSO_NOTIFIES = Base.metadata.tables["pool_also_notifies"]
 
 # The columns a zone change writes (ZoneChange and the status moves of a zone).
@@ -592,10 +594,10 @@ class PoolRepository:
 
     def catalog_name(self, pool_id: str) -> str | None:
         """The name of the catalog zone the pool publishes, if it publishes one."""
-        setting = _core(self.session).scalar(
-            select(POOLS.c.catalog_zone).where(POOLS.c.id == pool_id)
-        )
+        setting = _core(self.session).scalar(self._CATALOG_ZONE, {"pool_id": pool_id})
         return str(setting["catalog_zone_fqdn"]) if setting else None
+
+    _CATALOG_ZONE = select(POOLS.c.catalog_zone).where(POOLS.c.id == bindparam("pool_id"))
 
     def list(self, criteria: PoolFilter, page: PageRequest) -> Page[Pool]:
         statement = select(Pool)
@@ -703,10 +705,15 @@ class TldRepository:
     def among(self, names: Sequence[str]) -> tuple[bool, set[str]]:
         """Whether any TLD exists, and which of `names` are TLDs, in one statement: the
         first TLD by name comes along with the matches."""
-        first = select(Tld.name).order_by(Tld.name).limit(1).scalar_subquery()
-        statement = select(Tld.name).where(or_(Tld.name.in_(names), Tld.name == first))
-        rows = set(self.session.scalars(statement))
+        rows = set(_core(self.session).scalars(self._AMONG, {"names": list(names)}))
         return bool(rows), rows & set(names)
+
+    _AMONG = select(TLDS.c.name).where(
+        or_(
+            TLDS.c.name.in_(bindparam("names", expanding=True)),
+            TLDS.c.name == select(TLDS.c.name).order_by(TLDS.c.name).limit(1).scalar_subquery(),
+        )
+    )
 
     def add(self, tld: Tld) -> None:
         self.session.add(tld)
@@ -741,7 +748,9 @@ class BlacklistRepository:
         return _paged(self.session, Blacklist, statement, self.SORT_KEYS, page)
 
     def patterns(self) -> Sequence[str]:
-        return self.session.scalars(select(Blacklist.pattern).order_by(Blacklist.pattern)).all()
+        return _core(self.session).scalars(self._PATTERNS).all()
+
+    _PATTERNS = select(BLACKLISTS.c.pattern).order_by(BLACKLISTS.c.pattern)
 
     def add(self, blacklist: Blacklist) -> None:
         self.session.add(blacklist)
