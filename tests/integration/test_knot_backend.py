@@ -357,3 +357,40 @@ def test_knotd_refuses_a_notify_from_outside_the_masters_so_refresh_uses_knotc(
     assert served_serial(knot.host, knot.port, zone.name) == 1000
     driver.request_refresh(zone)
     wait_for_serial(knot.host, knot.port, zone.name, 1001, timeout=5.0)
+
+
+def conf_sets(knot: Knot) -> int:
+    return knot.log().count("received command 'conf-set'")
+
+
+def test_a_new_zone_on_masters_defined_before_sets_only_the_zone(
+    knot: Knot, driver: KnotBackend
+) -> None:
+    driver.ensure_zone(zone_ref("one.contract.test."))
+    first = conf_sets(knot)
+    driver.ensure_zone(zone_ref("two.contract.test."))
+    # The zone, its masters and its ACL; the remote and its ACL were defined by the first.
+    assert conf_sets(knot) - first == 3
+    assert first > 3
+    assert sorted(knot.zones()) == ["one.contract.test.", "two.contract.test."]
+
+
+def test_a_remote_removed_behind_the_drivers_back_is_defined_again(
+    knot: Knot, driver: KnotBackend, zone_source: NamedZoneSource
+) -> None:
+    zone = zone_ref("two.contract.test.")
+    driver.ensure_zone(zone_ref("one.contract.test."))
+    driver.remove_zone(zone_ref("one.contract.test."))
+    remote = remote_id(zone_source.masters[0])
+    for command in (("conf-begin",), ("conf-unset", f"acl[{remote}]"),
+                    ("conf-unset", f"remote[{remote}]"), ("conf-commit",)):  # fmt: skip
+        assert knot.knotc(*command).returncode == 0, command
+    assert knot.knotc("conf-read", "remote").stdout == ""
+
+    driver.ensure_zone(zone)
+
+    assert knot.zones() == ["two.contract.test."]
+    read = knot.knotc("conf-read", f"remote[{remote}]").stdout
+    assert f"remote[{remote}].address = 127.0.0.1@{zone_source.named.port}" in read
+    # The first transaction trusted the remote, knotd refused it, and it was aborted.
+    assert "received command 'conf-abort'" in knot.log()

@@ -48,6 +48,11 @@ Completed = subprocess.CompletedProcess[str]
 
 _socket_locks: dict[str, threading.Lock] = {}
 _socket_locks_guard = threading.Lock()
+# Per control socket, the remotes (id, address, key) with their ACLs that this process's
+# committed transactions defined: a new zone on known masters then sets only the zone, half
+# the knotc calls inside knotd's one transaction. Added to after a commit, dropped from
+# when a transaction that trusted them fails.
+_known_remotes: dict[str, set[tuple[str, str, str | None]]] = {}
 
 
 def socket_lock(socket: str) -> threading.Lock:
@@ -123,15 +128,42 @@ class KnotBackend(Backend):
         current = self._zone_items(name)
         if current is not None and current.get("master") == ids and current.get("acl") == ids:
             return
+        wanted = {(remote_id, address, self.key) for remote_id, address in remotes}
+        try:
+            self._configure(name, remotes, current, trust_known=True)
+        except BackendError as exc:
+            # knotd refused the change itself (a busy or silent knotd is retryable): a remote
+            # this process defined may since have gone (removed by an operator, a new
+            # configuration database), so every one is defined again, once.
+            known = _known_remotes.get(self.options.socket, set())
+            if exc.retryable or not known & wanted:
+                raise
+            known -= wanted
+            self._configure(name, remotes, current, trust_known=False)
+
+    def _configure(
+        self,
+        name: str,
+        remotes: list[tuple[str, str]],
+        current: dict[str, list[str]] | None,
+        *,
+        trust_known: bool,
+    ) -> None:
+        """The zone's masters and NOTIFY ACL in one transaction, with the remotes they name
+        (those this process defined before skipped when `trust_known`)."""
+        ids = [remote_id for remote_id, _ in remotes]
+        known = _known_remotes.setdefault(self.options.socket, set())
         with self._transaction():
             for remote_id, address in remotes:
-                self._define_remote(remote_id, address)
+                if not (trust_known and (remote_id, address, self.key) in known):
+                    self._define_remote(remote_id, address)
             if current is None:
                 self._run("conf-set", f"zone[{name}]", tolerate="duplicate identifier")
             for item in ("master", "acl"):
                 if current is not None and item in current:
                     self._run("conf-unset", f"zone[{name}].{item}")
                 self._run("conf-set", f"zone[{name}].{item}", *ids)
+        known.update((remote_id, address, self.key) for remote_id, address in remotes)
 
     def remove_zone(self, zone: ZoneRef) -> None:
         name = plain_name(zone.name, "zone name")
