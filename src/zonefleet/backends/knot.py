@@ -128,7 +128,7 @@ class KnotBackend(Backend):
         current = self._zone_items(name)
         if current is not None and current.get("master") == ids and current.get("acl") == ids:
             return
-        wanted = {(remote_id, address, self.key) for remote_id, address in remotes}
+        wanted = self._remote_keys(remotes)
         try:
             self._configure(name, remotes, current, trust_known=True)
         except BackendError as exc:
@@ -136,9 +136,9 @@ class KnotBackend(Backend):
             # this process defined may since have gone (removed by an operator, a new
             # configuration database), so every one is defined again, once.
             known = _known_remotes.get(self.options.socket, set())
-            if exc.retryable or not known & wanted:
+            if exc.retryable or known.isdisjoint(wanted):
                 raise
-            known -= wanted
+            known.difference_update(wanted)
             self._configure(name, remotes, current, trust_known=False)
 
     def _configure(
@@ -153,9 +153,10 @@ class KnotBackend(Backend):
         (those this process defined before skipped when `trust_known`)."""
         ids = [remote_id for remote_id, _ in remotes]
         known = _known_remotes.setdefault(self.options.socket, set())
+        trusted = known if trust_known else set()
         with self._transaction():
-            for remote_id, address in remotes:
-                if not (trust_known and (remote_id, address, self.key) in known):
+            for (remote_id, address), key in zip(remotes, self._remote_keys(remotes), strict=True):
+                if key not in trusted:
                     self._define_remote(remote_id, address)
             if current is None:
                 self._run("conf-set", f"zone[{name}]", tolerate="duplicate identifier")
@@ -163,7 +164,11 @@ class KnotBackend(Backend):
                 if current is not None and item in current:
                     self._run("conf-unset", f"zone[{name}].{item}")
                 self._run("conf-set", f"zone[{name}].{item}", *ids)
-        known.update((remote_id, address, self.key) for remote_id, address in remotes)
+        known.update(self._remote_keys(remotes))
+
+    def _remote_keys(self, remotes: list[tuple[str, str]]) -> list[tuple[str, str, str | None]]:
+        """How `_known_remotes` names each remote: its id, address and this target's key."""
+        return [(remote_id, address, self.key) for remote_id, address in remotes]
 
     def remove_zone(self, zone: ZoneRef) -> None:
         name = plain_name(zone.name, "zone name")
