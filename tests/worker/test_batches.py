@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zonefleet.errors import DatabaseConflictError
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import ZoneEvent
 from zonefleet.worker.batches import WriteBatches
@@ -122,4 +123,24 @@ def test_a_cancelled_waiter_does_not_stop_the_others(database: Database) -> None
     assert asyncio.run(cancel_one()) == ["A", "C"]
     assert "b" not in ran
     assert stored(database) == ["a", "c"]
+    clear(database)
+
+
+def test_a_write_alone_that_loses_a_conflict_runs_again(database: Database) -> None:
+    clear(database)
+    batches = WriteBatches(database)
+    ran: list[str] = []
+
+    def conflicting_once(session: Session) -> str:
+        ran.append("x")
+        session.add(ZoneEvent(zone_id=ZONE, role="worker", event="batched", detail="x"))
+        session.flush()
+        if len(ran) == 1:
+            raise DatabaseConflictError()  # as the database layer reports a lost deadlock
+        return "X"
+
+    assert asyncio.run(batches.run(conflicting_once, order="x")) == "X"
+    assert ran == ["x", "x"]
+    assert batches.transactions == 2
+    assert stored(database) == ["x"]  # the first try was rolled back whole
     clear(database)

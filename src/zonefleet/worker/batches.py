@@ -11,6 +11,9 @@ waits for nothing; under load, one transaction carries many rounds' writes.
 
 A write that fails rolls its batch back with it, so a failed batch runs again one write
 per transaction, and each write's own outcome (its value or its error) goes to its round.
+A write alone that loses a conflict with another transaction (a deadlock, Galera's
+certification) runs again after a short pause, as the API's writes do: the rollback undid
+all of it, and the write reads what it needs afresh.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from zonefleet.service.conflicts import retried
 from zonefleet.storage.database import Database
 
 LOG = logging.getLogger(__name__)
@@ -103,12 +107,16 @@ class WriteBatches:
         return [self._alone(write) for write in writes]
 
     def _alone(self, write: Callable[[Session], Any]) -> _Outcome:
-        self.transactions += 1
         try:
-            with self.database.write() as session:
-                return _Outcome(write(session))
+            return _Outcome(self._transaction(write))
         except Exception as exc:  # handed to the round that asked
             return _Outcome(error=exc)
+
+    @retried
+    def _transaction(self, write: Callable[[Session], Any]) -> Any:
+        self.transactions += 1
+        with self.database.write() as session:
+            return write(session)
 
 
 def _order(queued: _Queued) -> str:
