@@ -31,7 +31,6 @@ from zonefleet.errors import (
     RecordsetNotFound,
 )
 from zonefleet.service.changes import ZoneChange, new_records, replace_records, rrset_state
-from zonefleet.service.conflicts import retried
 from zonefleet.service.context import RequestContext
 from zonefleet.service.events import api_write
 from zonefleet.service.notifications import (
@@ -50,6 +49,7 @@ from zonefleet.service.zones import (
     visible_zone,
 )
 from zonefleet.settings import ZoneSettings
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, RecordsetFilter
 from zonefleet.storage.models import Action, Recordset, Status, Zone, new_id, utcnow

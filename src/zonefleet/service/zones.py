@@ -46,7 +46,6 @@ from zonefleet.service.changes import (
     rrset_state,
     soa_fields,
 )
-from zonefleet.service.conflicts import retried
 from zonefleet.service.context import RequestContext
 from zonefleet.service.events import api_write
 from zonefleet.service.notifications import (
@@ -60,6 +59,7 @@ from zonefleet.service.secondaries import canonical_masters, masters_reasons
 from zonefleet.service.tlds import check_zone_under_tld
 from zonefleet.service.values import UNSET, Unset
 from zonefleet.settings import ZoneSettings
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, ZoneFilter
 from zonefleet.storage.models import (

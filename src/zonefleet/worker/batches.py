@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from zonefleet.service.conflicts import retried
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 
 LOG = logging.getLogger(__name__)
