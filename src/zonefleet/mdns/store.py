@@ -3,10 +3,12 @@ keys, pool hosts.
 
 Plain SQL expressions on Core connections (no ORM sessions or objects): mdns answers many
 small queries and streams large transfers, and needs neither identity maps nor change
-tracking. The statements of an ordinary answer are built once, with their names as
-expanding parameters, so each answer only binds values; parsed names and record data are
-kept in small caches (both are immutable in dnspython, and the same few NS, A and MX
-records are asked for over and over; the SOA's text changes with every serial).
+tracking. The statements that find a zone and its RRsets are built once, with their names
+as expanding parameters, so each answer only binds values; for answers, parsed names and
+record data are kept in small caches (both are immutable in dnspython, and the same few
+NS, A and MX records are asked for over and over; the SOA's text changes with every
+serial). A transfer reads each record once and parses it without the caches, so it
+neither pays for them nor pushes out what answers keep there.
 """
 
 from __future__ import annotations
@@ -145,7 +147,7 @@ class ZoneStore:
             .execution_options(yield_per=TRANSFER_BATCH)
         )
         with self.database.read_connection() as connection:
-            yield from _group(connection.execute(statement))
+            yield from _group(connection.execute(statement), cached=False)
 
     def journal_size(self, zone_id: str, since: int, upto: int) -> int:
         statement = select(func.count()).where(*_journal_range(zone_id, since, upto))
@@ -258,8 +260,12 @@ def _journal_row(row: Row[int, int, str, str, int, str]) -> JournalRow:
     return JournalRow(serial, op == JournalOp.ADD, JournalRecord(name, rdtype, ttl, data))
 
 
-def _group(rows: Iterable[Row[str, str, str, int, str]]) -> Iterator[dns.rrset.RRset]:
-    """Rows of one recordset arrive together; each group becomes one RRset."""
+def _group(
+    rows: Iterable[Row[str, str, str, int, str]], *, cached: bool = True
+) -> Iterator[dns.rrset.RRset]:
+    """Rows of one recordset arrive together; each group becomes one RRset (its names and
+    data parsed through the caches when `cached`)."""
+    name_of, rdata_of = (_name, _rdata) if cached else (dns.name.from_text, _parse_rdata)
     current: str | None = None
     rrset: dns.rrset.RRset | None = None
     for recordset_id, name, rdtype, ttl, data in rows:
@@ -267,10 +273,10 @@ def _group(rows: Iterable[Row[str, str, str, int, str]]) -> Iterator[dns.rrset.R
             if rrset is not None:
                 yield rrset
             current = recordset_id
-            rrset = dns.rrset.RRset(_name(name), dns.rdataclass.IN, _rdtype(rdtype))
+            rrset = dns.rrset.RRset(name_of(name), dns.rdataclass.IN, _rdtype(rdtype))
             rrset.update_ttl(ttl)
         assert rrset is not None
-        rrset.add(_rdata(rrset.rdtype, data))
+        rrset.add(rdata_of(rrset.rdtype, data))
     if rrset is not None:
         yield rrset
 
@@ -285,6 +291,8 @@ def _rdtype(text: str) -> dns.rdatatype.RdataType:
     return dns.rdatatype.from_text(text)
 
 
-@lru_cache(maxsize=PARSED_CACHE_SIZE)
-def _rdata(rdtype: dns.rdatatype.RdataType, text: str) -> dns.rdata.Rdata:
+def _parse_rdata(rdtype: dns.rdatatype.RdataType, text: str) -> dns.rdata.Rdata:
     return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text)
+
+
+_rdata = lru_cache(maxsize=PARSED_CACHE_SIZE)(_parse_rdata)

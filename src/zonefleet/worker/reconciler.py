@@ -223,7 +223,10 @@ class Reconciler:
         worked = {result.target_id for result in results if result.error is None}
         pushed = tuple(c for c in plan.claimed if c.target_id in worked and not c.remove)
         served = await self._poll(plan, patient=patient, pushed=pushed)
-        configured = [c for c in pushed if c.ensure and _serves(c, plan, served)]
+        configured = [
+            c for c in pushed
+            if c.ensure and self._speaks_once_served(c.spec) and _serves(c, plan, served)
+        ]  # fmt: skip
         if configured:
             said = await asyncio.gather(
                 *(asyncio.to_thread(self._configured_and_served, plan, c) for c in configured)
@@ -331,6 +334,12 @@ class Reconciler:
                 steps.append("not a member there yet")
             else:
                 steps.append("refresh requested")
+
+    def _speaks_once_served(self, spec: TargetSpec) -> bool:
+        """Whether the target's driver has something to do once a new zone is served (most
+        have not, and their rounds need no thread for it)."""
+        driver = type(self._backend(spec))
+        return driver.configured_and_served is not Backend.configured_and_served
 
     def _configured_and_served(self, plan: Plan, claimed: Claimed) -> str | None:
         """The driver's word once a zone it just configured is served (errors are no failure:
