@@ -216,7 +216,7 @@ def make_bind_catalog(directory: Path, mdns_port: int) -> Made:
 
 
 def make_knot(directory: Path, mdns_port: int) -> Made:
-    knot = Knot(directory, HOST, [])
+    knot = Knot(directory, HOST, [], zone_in_journal=True)
     options = (
         f"{{host: {HOST}, port: {knot.port}, knotc_path: {knot_program('knotc')}, "
         f'socket: "{knot.socket}", timeout: 5}}'
