@@ -10,6 +10,7 @@ only when something is broken, never for a missed target.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -35,10 +36,11 @@ import kombu.exceptions
 from kombu.connection import Connection
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bench.api import Row, Target, cell, target_text
+from bench.cpu import CpuMeter, CpuUse, Groups, pids_named
 from bench.server import BenchError, database, log_tail
 from tests.integration.cluster import Cluster, Role
 from tests.integration.named import Named, bind_pool_yaml
@@ -107,6 +109,7 @@ class Outcome:
     notified: int = 0  # zones BIND logged a NOTIFY for after it came back
     deferred: int = 0  # transfers BIND logged as deferred for its quota after it came back
     held: float = 0.0
+    writes_cpu: CpuUse | None = None  # where the CPU went while the writes were measured
 
 
 # -- one client ---------------------------------------------------------------------------
@@ -368,7 +371,13 @@ def clients_of(stack: ExitStack, cluster: Cluster, project: str) -> list[Client]
 
 
 def measure_writes(
-    clients: Sequence[Client], named: Named, sizes: Sizes, values: dict[str, float]
+    clients: Sequence[Client],
+    named: Named,
+    sizes: Sizes,
+    values: dict[str, float],
+    *,
+    meter: CpuMeter,
+    outcome: Outcome,
 ) -> None:
     names = [zone_name(c, z) for c in range(CLIENTS) for z in range(ZONES_PER_CLIENT)]
     by_name = {zone["name"]: zone for zone in in_parallel(clients, names, Client.create_zone)}
@@ -389,11 +398,13 @@ def measure_writes(
     progress.log(f"{per_client * CLIENTS:,} recordset writes from {CLIENTS} clients")
     sampler = Sampler(named, TIMEOUT)
     try:
+        meter.start()
         start = time.perf_counter()
         with ThreadPoolExecutor(CLIENTS) as pool:
             for done in [pool.submit(write, index, sampler) for index in range(CLIENTS)]:
                 done.result()
         finished = time.perf_counter()
+        outcome.writes_cpu = meter.stop()
         values["writes"] = per_client * CLIENTS / (finished - start)
         active = wait_until(
             lambda: clients[0].count("recordsets", "PENDING") == 0,
@@ -499,6 +510,37 @@ def timeline_count(
         engine.dispose()
 
 
+def cpu_groups(cluster: Cluster, named: Named, database_url: str) -> Groups:
+    """The processes whose CPU the writes cost: each role, BIND, the run's PostgreSQL
+    backends, the whole RabbitMQ broker and this benchmark (its clients and sampler)."""
+
+    def groups() -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for role in cluster.roles:
+            found.setdefault(f"zonefleet {role.name}", []).append(role.process.pid)
+        found["named"] = [] if named.pid is None else [named.pid]
+        found["PostgreSQL (the run's backends)"] = backends(database_url)
+        found["RabbitMQ (the whole broker)"] = pids_named("beam.smp")
+        found["this benchmark (clients, sampler)"] = [os.getpid()]
+        return found
+
+    return groups
+
+
+def backends(database_url: str) -> list[int]:
+    """Process ids of the PostgreSQL backends connected to the run's database."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            statement = text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return [int(pid) for pid in connection.execute(statement).scalars()]
+    finally:
+        engine.dispose()
+
+
 def since_restart(named: Named) -> str:
     """BIND's own log since its last start."""
     log = named.log()
@@ -530,7 +572,9 @@ def measure(
         pids = ", ".join(f"{role.name} {role.process.pid}" for role in cluster.roles)
         progress.log(f"cluster up: {pids}; named {named.pid}")
         try:
-            measure_writes(clients_of(stack, cluster, LOAD_PROJECT), named, sizes, values)
+            meter = CpuMeter(cpu_groups(cluster, named, url))
+            load = clients_of(stack, cluster, LOAD_PROJECT)
+            measure_writes(load, named, sizes, values, meter=meter, outcome=outcome)
             outage = clients_of(stack, cluster, OUTAGE_PROJECT)
             measure_outage(
                 outage, named=named, sizes=sizes, database_url=url, values=values, outcome=outcome
@@ -605,6 +649,18 @@ def report(sizes: Sizes, values: dict[str, float], outcome: Outcome) -> Table:
     return table
 
 
+def cpu_report(sizes: Sizes, use: CpuUse) -> Table:
+    writes = sizes.writes // CLIENTS * CLIENTS
+    return use.table(
+        f"Where the CPU went during the {writes:,} writes ({use.elapsed:.1f} s)",
+        writes,
+        "write",
+        caption=f"CPU seconds from /proc over the writes; this machine has {os.cpu_count()} "
+        "cores, and every process shares them. RabbitMQ is the machine's broker, so its "
+        "figure includes whatever else it did meanwhile.",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cluster", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI's small run")
@@ -628,6 +684,8 @@ def main(argv: list[str] | None = None) -> int:
         except BROKEN as exc:
             failure = f"{type(exc).__name__}: {exc}"
     console.print(report(sizes, values, outcome))
+    if outcome.writes_cpu is not None:
+        console.print(cpu_report(sizes, outcome.writes_cpu))
     if failure:
         console.print(f"[red]cluster benchmark is broken:[/red] {failure}", highlight=False)
         return 1
