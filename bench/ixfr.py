@@ -18,6 +18,7 @@ rndc and by catalog zone, into Knot and into PowerDNS.
 from __future__ import annotations
 
 import argparse
+import os
 import queue
 import re
 import shutil
@@ -39,6 +40,7 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
+from bench.cpu import CpuMeter, CpuUse, Groups
 from bench.propagation import (
     POLL,
     TIMEOUT,
@@ -79,6 +81,9 @@ QUICK = Sizes(zone_records=(2_000,), changes=5, zone_creates=10)
 
 class Server(Nameserver, Protocol):
     """A nameserver of tests/integration: Named, Knot or PowerDns."""
+
+    @property
+    def pid(self) -> int | None: ...
 
     def start(self) -> None: ...
 
@@ -130,6 +135,7 @@ class Creates:
     count: int
     per_second: float
     values: dict[str, float]
+    cpu: CpuUse  # from the first request until the last zone is served
 
 
 # BIND 9.18: "transfer of 'z.example/IN' from 127.0.0.1#5354: Transfer completed: 1 messages,
@@ -358,10 +364,11 @@ def watch_zones(
     return served
 
 
-def zone_creates(run: Run, kind: Kind, base_url: str, count: int) -> Creates:
+def zone_creates(run: Run, kind: Kind, base_url: str, count: int, meter: CpuMeter) -> Creates:
     names = [f"new{index}.example." for index in range(count)]
     sent: queue.SimpleQueue[tuple[str, float]] = queue.SimpleQueue()
     progress.print(f"{count} zone creates from {CREATE_THREADS} threads")
+    meter.start()
     start = time.perf_counter()
     with ThreadPoolExecutor(CREATE_THREADS) as pool:
         posts = [
@@ -369,10 +376,20 @@ def zone_creates(run: Run, kind: Kind, base_url: str, count: int) -> Creates:
             for first in range(CREATE_THREADS)
         ]
         served = watch_zones(run, count, sent, posts)
+    cpu = meter.stop()
     elapsed = max(at for _, at in served.values()) - start
     values: dict[str, float] = {}
     record(values, "served", [at - sent_at for sent_at, at in served.values()])
-    return Creates(kind, count, count / elapsed, values)
+    return Creates(kind, count, count / elapsed, values, cpu)
+
+
+def cpu_groups(serve: int, nameserver: Server) -> Groups:
+    """`zonefleet serve`, the nameserver, and this benchmark (its clients and poller)."""
+    return lambda: {
+        "serve": [serve],
+        "server": [] if nameserver.pid is None else [nameserver.pid],
+        "bench": [os.getpid()],
+    }
 
 
 def measure_kind(kind: Kind, sizes: Sizes, workdir: Path) -> tuple[list[Changes], Creates | None]:
@@ -409,7 +426,8 @@ def measure_kind(kind: Kind, sizes: Sizes, workdir: Path) -> tuple[list[Changes]
                     for size in (sizes.zone_records if kind.changes else ())
                 ]  # fmt: skip
                 if ixfr and kind.create_path is not None:
-                    creates = zone_creates(run, kind, server.base_url, sizes.zone_creates)
+                    meter = CpuMeter(cpu_groups(server.pid, made.server))
+                    creates = zone_creates(run, kind, server.base_url, sizes.zone_creates, meter)
     return rows, creates
 
 
@@ -481,13 +499,18 @@ def creates_table(sizes: Sizes, creates: list[Creates]) -> Table:
         "(SQLite, mdns.ixfr on), after the change rows of the same run; zones/s = zones ÷ "
         "(first request → last zone's SOA answered NOERROR by the server over UDP, every pending "
         "zone asked in turn, every 0.5 ms); p50/p90 per zone from its own request. By catalog zone "
-        "the worker makes no rndc call: a create adds the zone's entry to the pool's catalog, mdns "
-        "NOTIFYs BIND, BIND takes the catalog by IXFR and then the new zone by AXFR. Knot: each "
-        "zone in a knotc configuration transaction, which knotd holds one at a time, so the "
-        "worker's threads take turns. Target: BIND by catalog zone "
-        f"≥ {CATALOG_TARGET:.0f} zones/s (measured BIND limit 56 to 85/s).",
+        "the worker makes no rndc call: a create adds the zone's entry to the pool's catalog, the "
+        "worker NOTIFYs BIND of the catalog's change, BIND takes the catalog by IXFR and then the "
+        "new zone by AXFR. Knot: each zone in a knotc configuration transaction, which knotd "
+        "holds one at a time, so the worker's threads take turns. CPU per zone: user + system "
+        "seconds from /proc of `zonefleet serve`, of the server, and of this benchmark's clients "
+        "and poller over the batch, cores used in brackets (every process shares the machine's "
+        f"{os.cpu_count()}). Target: BIND by catalog zone ≥ {CATALOG_TARGET:.0f} zones/s "
+        "(measured BIND limit 56 to 85/s).",
     )
-    for column in ("server", "path", "zones", "zones/s", "p50", "p90", "target"):
+    columns = ("server", "path", "zones", "zones/s", "p50", "p90",
+               "serve CPU/zone", "server CPU/zone", "bench CPU/zone", "target")  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="left" if column in ("server", "path") else "right")
     for create in creates:
         target = ""
@@ -497,9 +520,15 @@ def creates_table(sizes: Sizes, creates: list[Creates]) -> Table:
         table.add_row(
             create.kind.label, create.kind.create_path, str(create.count),
             f"{create.per_second:.1f}", f"{create.values['served_p50']:.0f} ms",
-            f"{create.values['served_p90']:.0f} ms", target,
+            f"{create.values['served_p90']:.0f} ms",
+            *(cpu_cell(create, group) for group in ("serve", "server", "bench")), target,
         )  # fmt: skip
     return table
+
+
+def cpu_cell(create: Creates, group: str) -> str:
+    seconds = create.cpu.seconds[group]
+    return f"{seconds / create.count * 1000:.1f} ms ({seconds / create.cpu.elapsed:.2f})"
 
 
 def measure(
