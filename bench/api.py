@@ -26,6 +26,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from bench.bulkload import EMAIL, bulk_load, project_id, zones_in_project
+from bench.cpu import CpuMeter
 from bench.server import (
     BenchError,
     database,
@@ -86,6 +87,8 @@ ROWS = (
     Row("recordset_creates", "recordset creates (POST /v2/zones/{id}/recordsets, A)", "/s",
         Target(300, at_least=True), "12.8/s"),
     Row("zone_creates", "zone creates (POST /v2/zones)", "/s", Target(200, at_least=True), "2.3/s"),
+    Row("recordset_create_cpu", "the server's CPU per recordset create", "ms"),
+    Row("zone_create_cpu", "the server's CPU per zone create", "ms"),
     Row("project_20_median", "GET ?limit=20, one project: median", "ms",
         Target(10, at_least=False), "165 ms at only 200 zones"),
     Row("project_20_p95", "GET ?limit=20, one project: p95", "ms"),
@@ -200,18 +203,24 @@ def create_recordset(driver: Driver, zone: tuple[str, str], label: str, index: i
     driver.call("POST", path, project_headers(CREATOR_PROJECT), body)
 
 
-def measure_creates(driver: Driver, sizes: Sizes, values: dict[str, float]) -> None:
-    """Zones first (their rate), then recordsets spread round-robin over the first few of them."""
+def measure_creates(driver: Driver, sizes: Sizes, values: dict[str, float], server: int) -> None:
+    """Zones first (their rate), then recordsets spread round-robin over the first few of them;
+    with each rate, the server process's CPU per create (user + system, from /proc)."""
+    meter = CpuMeter(lambda: {"server": [server]})
     create_zone(driver, "warmup.creates.example.")
+    meter.start()
     start = time.perf_counter()
     zones = [create_zone(driver, f"zone{i:06d}.creates.example.") for i in range(sizes.creates)]
     values["zone_creates"] = sizes.creates / (time.perf_counter() - start)
+    values["zone_create_cpu"] = meter.stop().seconds["server"] / sizes.creates * 1000
     targets = zones[: math.ceil(sizes.creates / RECORDSETS_PER_ZONE)]
     create_recordset(driver, targets[0], "warmup", 0)
+    meter.start()
     start = time.perf_counter()
     for index in range(sizes.creates):
         create_recordset(driver, targets[index % len(targets)], f"host{index}", index)
     values["recordset_creates"] = sizes.creates / (time.perf_counter() - start)
+    values["recordset_create_cpu"] = meter.stop().seconds["server"] / sizes.creates * 1000
 
 
 def pending(driver: Driver, resource: str) -> int:
@@ -260,7 +269,7 @@ def run_engine(
         try:
             measure_lists(Driver(client), sizes, values)
             progress.print(f"{engine}: creating {sizes.creates:,} zones, then recordsets")
-            measure_creates(Driver(client), sizes, values)
+            measure_creates(Driver(client), sizes, values, server.pid)
             if role == "serve":  # `zonefleet api` alone runs no worker: nothing settles
                 measure_settling(Driver(client), values)
         except BenchError as exc:
@@ -307,7 +316,9 @@ def report(sizes: Sizes, results: dict[str, dict[str, float]], role: str = "serv
         + (" (the API alone: no worker, mdns or producer beside it). " if role == "api" else ". ")
         + f"Latency: {sizes.samples} requests per row ({sizes.big_samples} for a page of 1000), "
         f"rotating over the projects, after {WARMUP} warm-up requests. Creates: {sizes.creates:,} "
-        "each, made after the list measurements, on top of the loaded zones. "
+        "each, made after the list measurements, on top of the loaded zones; the server's CPU "
+        "per create is its process's user + system time from /proc over them (in `serve` it "
+        "includes the worker's rounds and mdns's answers for them). "
         "✓/✗: target met/missed (a miss never fails the run).",
     )
     table.add_column("measurement")
