@@ -26,6 +26,7 @@ from zonefleet.errors import (
 )
 from zonefleet.service.context import RequestContext
 from zonefleet.service.values import UNSET, Unset
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import BlacklistFilter, Page, PageRequest
 from zonefleet.storage.models import Blacklist, new_id
@@ -76,6 +77,7 @@ class BlacklistService:
     def __init__(self, database: Database) -> None:
         self.database = database
 
+    @retried
     def create_blacklist(
         self, ctx: RequestContext, pattern: str, description: str | None
     ) -> Blacklist:
@@ -103,6 +105,7 @@ class BlacklistService:
             raise BlacklistNotFound()
         return blacklist
 
+    @retried
     def update_blacklist(
         self, ctx: RequestContext, blacklist_id: str, update: BlacklistUpdate
     ) -> Blacklist:
@@ -122,6 +125,7 @@ class BlacklistService:
             raise DuplicateBlacklistError() from None
         return blacklist
 
+    @retried
     def delete_blacklist(self, ctx: RequestContext, blacklist_id: str) -> None:
         ctx.require_admin("delete_blacklist")
         with self.database.write() as session:

@@ -12,6 +12,7 @@ from zonefleet.service.context import RequestContext
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.tasks import visible_task
 from zonefleet.service.zones import visible_zone
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, ZoneTaskFilter
 from zonefleet.storage.models import TaskStatus, Zone, ZoneExport, new_id
@@ -30,6 +31,7 @@ class ExportService:
         self.database = database
         self.quotas = quotas
 
+    @retried
     def create_export(self, ctx: RequestContext, zone_id: str) -> ZoneExport:
         """A COMPLETE export of a zone the caller may see; OverQuotaError (413) when the zone
         has more recordsets than the project's api_export_size."""
@@ -62,6 +64,7 @@ class ExportService:
                 ZoneTaskRepository(session, ZoneExport), ctx, export_id, ZoneExportNotFound
             )
 
+    @retried
     def delete_export(self, ctx: RequestContext, export_id: str) -> None:
         ctx.require_write()
         with self.database.write() as session:

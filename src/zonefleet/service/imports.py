@@ -28,6 +28,7 @@ from zonefleet.service.context import RequestContext
 from zonefleet.service.tasks import visible_task
 from zonefleet.service.zones import ImportedRecordset, ZoneCreate, ZoneService
 from zonefleet.settings import ZoneSettings
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, ZoneTaskFilter
 from zonefleet.storage.models import TaskStatus, ZoneImport, new_id
@@ -157,6 +158,7 @@ class ImportService:
                 ZoneTaskRepository(session, ZoneImport), ctx, import_id, ZoneImportNotFound
             )
 
+    @retried
     def delete_import(self, ctx: RequestContext, import_id: str) -> None:
         ctx.require_write()
         with self.database.write() as session:

@@ -28,6 +28,7 @@ from zonefleet.service.changes import ZoneChange, current_mname, replace_records
 from zonefleet.service.context import RequestContext
 from zonefleet.service.events import api_write
 from zonefleet.service.zones import refuse_if_catalog, refuse_if_deleting, visible_zone
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, PoolFilter
 from zonefleet.storage.models import (
@@ -107,6 +108,7 @@ class PoolService:
             self.hints.zone_changed(zone_id)
         return result
 
+    @retried
     def move_zone(self, ctx: RequestContext, zone_id: str, pool_id: str | None) -> None:
         """Designate's `pool_move` task (admin): the zone leaves its pool's targets and
         catalog and joins `pool_id`'s (the default pool when none is named), with that

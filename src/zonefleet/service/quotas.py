@@ -9,6 +9,7 @@ from typing import TypeGuard
 from zonefleet.errors import FieldError, ForbiddenError, InvalidObjectError, OverQuotaError
 from zonefleet.service.context import RequestContext
 from zonefleet.settings import ApiSettings, QuotaSettings, ZoneSettings
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.repositories import Repositories
 
@@ -66,6 +67,7 @@ class QuotaService:
         with self.database.read() as session:
             return self.policy.limits(Repositories(session), wanted)
 
+    @retried
     def set_quotas(
         self, ctx: RequestContext, project_id: str, values: dict[str, object]
     ) -> dict[str, int]:
@@ -93,6 +95,7 @@ class QuotaService:
                 repos.quotas.set(project_id, resource, limit)
             return self.policy.limits(repos, project_id)
 
+    @retried
     def reset_quotas(self, ctx: RequestContext, project_id: str) -> None:
         """Back to the configured defaults."""
         ctx.require_admin("reset_quotas")

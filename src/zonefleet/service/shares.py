@@ -15,6 +15,7 @@ from zonefleet.errors import (
 from zonefleet.service.context import RequestContext
 from zonefleet.service.events import api_write
 from zonefleet.service.zones import refuse_if_catalog, refuse_if_deleting, visible_zone
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest
 from zonefleet.storage.models import SharedZone, Zone, new_id
@@ -27,6 +28,7 @@ class ShareService:
     def __init__(self, database: Database) -> None:
         self.database = database
 
+    @retried
     def share(self, ctx: RequestContext, zone_id: str, target_project_id: str) -> SharedZone:
         ctx.require_write()
         with self.database.write() as session:
@@ -67,6 +69,7 @@ class ShareService:
             raise SharedZoneNotFound()
         return share
 
+    @retried
     def unshare(self, ctx: RequestContext, zone_id: str, share_id: str) -> None:
         """Refused while the project holds recordsets in the zone or zones below it."""
         ctx.require_write()

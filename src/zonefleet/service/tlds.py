@@ -19,6 +19,7 @@ from zonefleet.errors import (
 )
 from zonefleet.service.context import RequestContext
 from zonefleet.service.values import UNSET, Unset
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, TldFilter
 from zonefleet.storage.models import Tld, new_id
@@ -66,6 +67,7 @@ class TldService:
     def __init__(self, database: Database) -> None:
         self.database = database
 
+    @retried
     def create_tld(self, ctx: RequestContext, name: str, description: str | None) -> Tld:
         ctx.require_admin("create_tld")
         tld = Tld(id=new_id(), name=_checked_name(name), description=description)
@@ -89,6 +91,7 @@ class TldService:
             raise TldNotFound()
         return tld
 
+    @retried
     def update_tld(self, ctx: RequestContext, tld_id: str, update: TldUpdate) -> Tld:
         ctx.require_admin("update_tld")
         name = None if update.name is UNSET else _checked_name(update.name)
@@ -106,6 +109,7 @@ class TldService:
             raise DuplicateTldError() from None
         return tld
 
+    @retried
     def delete_tld(self, ctx: RequestContext, tld_id: str) -> None:
         ctx.require_admin("delete_tld")
         with self.database.write() as session:

@@ -24,6 +24,7 @@ from zonefleet.service.context import RequestContext
 from zonefleet.service.events import api_write
 from zonefleet.service.quotas import QuotaPolicy
 from zonefleet.service.zones import refuse_if_catalog, refuse_if_deleting, visible_zone
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest
 from zonefleet.storage.models import (
@@ -60,6 +61,7 @@ class TransferService:
         self.database = database
         self.quotas = quotas
 
+    @retried
     def create_request(
         self,
         ctx: RequestContext,
@@ -98,6 +100,7 @@ class TransferService:
         with self.database.read() as session:
             return _seen(Repositories(session), ctx, request_id)
 
+    @retried
     def update_request(
         self, ctx: RequestContext, request_id: str, description: str | None
     ) -> TransferRequest:
@@ -111,6 +114,7 @@ class TransferService:
             session.flush()
             return seen.request
 
+    @retried
     def delete_request(self, ctx: RequestContext, request_id: str) -> None:
         ctx.require_write()
         with self.database.write() as session:
@@ -120,6 +124,7 @@ class TransferService:
                 raise ZoneTransferRequestNotFound()
             repos.transfers.delete(seen.request)
 
+    @retried
     def accept(self, ctx: RequestContext, request_id: str, key: str) -> TransferAccept:
         """Move the zone to the caller's project; the request is used up."""
         ctx.require_write()

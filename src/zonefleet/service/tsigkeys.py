@@ -25,6 +25,7 @@ from zonefleet.pools.rows import definition_of
 from zonefleet.pools.schema import key_path
 from zonefleet.service.context import RequestContext
 from zonefleet.service.values import UNSET, Unset
+from zonefleet.storage.conflicts import retried
 from zonefleet.storage.database import Database
 from zonefleet.storage.filters import Page, PageRequest, TsigKeyFilter
 from zonefleet.storage.models import DEFAULT_POOL_ID, TsigKey, TsigScope, new_id
@@ -48,6 +49,7 @@ class TsigKeyService:
     def __init__(self, database: Database) -> None:
         self.database = database
 
+    @retried
     def create_tsigkey(
         self,
         name: str,
@@ -84,6 +86,7 @@ class TsigKeyService:
         with self.database.read() as session:
             return TsigKeyRepository(session).all()
 
+    @retried
     def delete_tsigkey(self, name: str) -> TsigKey:
         """Remove the key; refused (TsigKeyInUseError) while a pool or retired target uses it."""
         with self.database.write() as session:
@@ -129,6 +132,7 @@ class TsigKeyService:
             raise TsigKeyNotFound()
         return key
 
+    @retried
     def update_tsigkey(self, ctx: RequestContext, key_id: str, update: TsigKeyUpdate) -> TsigKey:
         """The key with `update` applied, every field checked first (InvalidObjectError naming
         each bad one); a key a pool uses keeps its name (TsigKeyInUseError)."""
@@ -162,6 +166,7 @@ class TsigKeyService:
             raise DuplicateTsigKeyError() from None
         return key
 
+    @retried
     def delete_tsigkey_by_id(self, ctx: RequestContext, key_id: str) -> None:
         """Remove the key; TsigKeyInUseError while a pool or retired target uses it."""
         ctx.require_admin("delete_tsigkey")

@@ -362,6 +362,7 @@ class ZoneService:
         self._changed(ctx, zone, "dns.zone.delete", catalog_id)
         return zone
 
+    @retried
     def transfer_now(self, ctx: RequestContext, zone_id: str) -> None:
         """Designate's `xfr` task: a SECONDARY zone is due a refresh from its masters now (a
         worker's refresher takes it on the hint); other zones get Designate's refusal."""
@@ -376,6 +377,7 @@ class ZoneService:
             api_write(repos, ctx, zone, "transfer asked", ", ".join(zone.masters))
         self.hints.zone_changed(zone.id)
 
+    @retried
     def abandon_zone(self, ctx: RequestContext, zone_id: str) -> None:
         """Forget the zone in the database only (admin): no target or nameserver is told,
         so they keep serving what they hold until it expires, as in Designate. A pool's
