@@ -25,23 +25,28 @@ from zonefleet.storage.models import (
     TsigKey,
     Zone,
     ZoneExport,
+    ZoneImport,
 )
 
 SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQ="
 
 
-def losing_commits(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
-    """The next `times` write transactions do their whole work, then lose a conflict where
-    they would commit (rolled back, as the database would); the transactions begun."""
+def losing_commits(
+    monkeypatch: pytest.MonkeyPatch, times: int = 0, losing: frozenset[int] = frozenset()
+) -> list[int]:
+    """The next `times` write transactions (or those numbered in `losing`, from 1) do their
+    whole work, then lose a conflict where they would commit (rolled back, as the database
+    would); the transactions begun."""
     real = Database.write
     begun: list[int] = []
 
     @contextmanager
     def write(self: Database) -> Iterator[Session]:
         begun.append(1)
+        number = len(begun)
         with real(self) as session:
             yield session
-            if len(begun) <= times:
+            if number <= times or number in losing:
                 raise DatabaseConflictError()
 
     monkeypatch.setattr(Database, "write", write)
@@ -146,3 +151,22 @@ def test_a_write_that_keeps_losing_reaches_the_caller_and_leaves_nothing(
         case.write(services, subject)
     assert len(begun) == 3
     assert not case.written(database, subject)
+
+
+ZONE_FILE = """$ORIGIN imported.example.
+$TTL 300
+@ IN SOA ns1.imported.example. hostmaster.imported.example. 1 3600 600 86400 300
+@ IN NS ns1.imported.example.
+www IN A 192.0.2.7
+"""
+
+
+def test_an_import_whose_task_write_lost_a_conflict_stores_it_without_importing_twice(
+    services: ApiServices, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    begun = losing_commits(monkeypatch, losing=frozenset({2}))  # the zone, then its task
+    task = services.imports.import_zone(ctx(), ZONE_FILE)
+    assert task.status == "COMPLETE", task.message
+    assert len(begun) == 3
+    assert rows(database, Zone, name="imported.example.") == 1
+    assert rows(database, ZoneImport, id=task.id, zone_id=task.zone_id) == 1

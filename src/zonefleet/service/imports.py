@@ -141,9 +141,15 @@ class ImportService:
         else:
             task.status, task.zone_id = TaskStatus.COMPLETE, zone.id
             task.message = f"{zone.name} imported"
+        self._store(task)
+        return task
+
+    @retried
+    def _store(self, task: ZoneImport) -> None:
+        """The finished task, in a transaction of its own: the zone (if any) is committed
+        already, so only this write runs again when it loses a conflict."""
         with self.database.write() as session:
             ZoneTaskRepository(session, ZoneImport).add(task)
-        return task
 
     def find_imports(
         self, ctx: RequestContext, criteria: ZoneTaskFilter, page: PageRequest
