@@ -20,7 +20,7 @@ from zonefleet.backends.base import (
     ZoneRef,
     backend_class,
 )
-from zonefleet.backends.bind9 import Bind9Backend, Bind9Options
+from zonefleet.backends.bind9 import RESET_TRIES, Bind9Backend, Bind9Options
 from zonefleet.errors import InvalidPoolsError
 from zonefleet.pools.schema import validate_pools
 
@@ -189,6 +189,26 @@ def test_an_unreachable_named_is_retryable_and_named(rndc: FakeRndc, stderr: str
     assert caught.value.retryable is True
     assert "127.0.0.1:953" in str(caught.value)
     assert stderr.strip() in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("stderr", "runs"),
+    [
+        ("rndc: recv failed: connection reset\n", RESET_TRIES),
+        ("rndc: send failed: connection reset\n", RESET_TRIES),
+        ("rndc: connect failed: 127.0.0.1#953: connection reset\n", RESET_TRIES),
+        ("rndc: connect failed: ::1#953: connection reset\n", RESET_TRIES),
+        ("rndc: connect failed: 127.0.0.1#953: connection refused\n", 1),
+    ],
+)
+def test_a_connection_named_resets_is_sent_again_and_nothing_else_is(
+    rndc: FakeRndc, stderr: str, runs: int
+) -> None:
+    rndc.answer(1, stderr)
+    with pytest.raises(BackendError) as caught:
+        backend(rndc).ensure_zone(ZONE)
+    assert caught.value.retryable is True
+    assert len(rndc.calls()) == runs
 
 
 def test_named_refusing_the_command_is_not_retryable(rndc: FakeRndc) -> None:

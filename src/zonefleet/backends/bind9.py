@@ -36,8 +36,10 @@ _HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.?")
 # rndc's own words when named could not be reached or did not answer in time.
 _TRANSPORT_FAILURE = re.compile(r"rndc: (?:connect|recv|send) failed|timed out")
 # named closed the control connection under the command (seen once in CI on a named that had
-# answered `rndc status` just before). Every command this driver sends may run twice.
-_RESET = re.compile(r"rndc: (?:recv|send) failed: connection reset")
+# answered `rndc status` just before), or reset it as rndc connected ("connect failed:
+# 127.0.0.1#953: connection reset", also seen in CI). Every command this driver sends may run
+# twice.
+_RESET = re.compile(r"rndc: (?:(?:recv|send) failed|connect failed: \S+): connection reset")
 RESET_TRIES, RESET_PAUSE = 3, 0.1
 Completed = subprocess.CompletedProcess[str]
 
