@@ -7,6 +7,7 @@ server fails the run; elsewhere its tests are skipped with the reason.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -86,6 +87,21 @@ def _server_database(admin_url: str, create: str, drop: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(drop.format(name=name)))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _process_logging_put_back() -> Iterator[None]:
+    """A `zonefleet` command run in-process (`main([...])`) configures the root logger with
+    a handler on the test's captured stderr; once the test is over that stream is closed,
+    and a later test's log lines would meet it ("--- Logging error ---"). Put back the
+    root logger's level and drop the handlers the test left."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers and type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
