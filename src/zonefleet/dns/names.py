@@ -56,9 +56,18 @@ def name_text(name: dns.name.Name) -> str:
 
 
 def reverse_text(name: dns.name.Name) -> str:
-    """Labels in reverse order ("org.example."), so a subtree is one index range."""
+    """Labels in reverse order ("org.example."), so a subtree is one index range: every
+    name strictly below has this text as its prefix. Labels are escaped as in the stored
+    form, so a label holding a dot ("a\\.b") stays one label."""
     labels = name.canonicalize().labels[:-1]
-    return "".join(label.decode() + "." for label in reversed(labels))
+    return dns.name.Name((*reversed(labels), b"")).to_text()
+
+
+def subtree_bounds(reverse: str) -> tuple[str, str]:
+    """(above, below) for the name whose `reverse_text` is given: the reversed names
+    strictly between them are those of the names strictly below it ("/" sorts right after
+    "." in byte order)."""
+    return reverse, reverse[:-1] + "/"
 
 
 def ancestors(name: dns.name.Name) -> list[dns.name.Name]:

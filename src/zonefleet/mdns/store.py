@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 
 from zonefleet.dns.journal import JournalRecord, JournalRow
-from zonefleet.dns.names import name_text
+from zonefleet.dns.names import name_text, reverse_text, subtree_bounds
 from zonefleet.storage.database import Database
 from zonefleet.storage.models import (
     LIVE,
@@ -128,15 +128,12 @@ class ZoneStore:
             return list(_group(rows))
 
     def has_names_below(self, zone: HostedZone, name: dns.name.Name) -> bool:
-        """Whether any RRset is owned by a name strictly below `name` (so `name` exists)."""
-        suffix = "." + name_text(name)
-        statement = select(
-            exists().where(
-                Recordset.zone_id == zone.id, Recordset.name.endswith(suffix, autoescape=True)
-            )
-        )
+        """Whether any RRset is owned by a name strictly below `name` (so `name` exists):
+        one range of the zone's reversed owner names."""
+        above, below = subtree_bounds(reverse_text(name))
+        params = {"zone_id": zone.id, "above": above, "below": below}
         with self._read() as connection:
-            return bool(connection.scalar(statement))
+            return bool(connection.scalar(_NAMES_BELOW, params))
 
     def transfer(self, zone_id: str) -> Iterator[dns.rrset.RRset]:
         """Every RRset of the zone, SOA first, from one statement (one consistent snapshot)."""
@@ -222,6 +219,13 @@ def _rrset_rows(zone_id: str | BindParameter[str]) -> Select[str, str, str, int,
     )
 
 
+_NAMES_BELOW = select(
+    exists().where(
+        Recordset.zone_id == bindparam("zone_id"),
+        Recordset.reverse_name > bindparam("above"),
+        Recordset.reverse_name < bindparam("below"),
+    )
+)
 _SERVED_ZONES = select(Zone.id, Zone.pool_id, Zone.name, Zone.serial).where(
     Zone.name.in_(bindparam("names", expanding=True)),
     Zone.deleted == LIVE,

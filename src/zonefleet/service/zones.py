@@ -640,7 +640,8 @@ class ZoneService:
             recordset_id = new_id()
             recordset_rows.append({
                 "id": recordset_id, "zone_id": zone.id, "project_id": zone.project_id,
-                "name": imported.owner, "type": imported.kind,
+                "name": imported.owner, "reverse_name": reverse_text(imported.name),
+                "type": imported.kind,
                 "ttl": imported.ttl, "description": None, "serial": zone.serial,
                 "status": Status.PENDING, "action": Action.CREATE, "managed": False,
                 "version": 1, "created_at": now, "updated_at": None,

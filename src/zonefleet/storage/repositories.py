@@ -31,6 +31,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
+from zonefleet.dns.names import subtree_bounds
 from zonefleet.errors import MarkerNotFound
 from zonefleet.storage.filters import (
     BlacklistFilter,
@@ -253,9 +254,8 @@ class ZoneRepository:
 
     def live_descendants(self, reverse_name: str) -> list[Zone]:
         """Zones strictly below the zone whose reversed name is given, as snapshots."""
-        # "/" sorts right after "." in byte order: the range holds every "org.example.*".
-        params = {"above": reverse_name, "below": reverse_name[:-1] + "/"}
-        rows = _core(self.session).execute(self._LIVE_BETWEEN, params)
+        above, below = subtree_bounds(reverse_name)
+        rows = _core(self.session).execute(self._LIVE_BETWEEN, {"above": above, "below": below})
         return [Zone(**row._mapping) for row in rows]
 
     def has_children(self, zone_id: str) -> bool:
