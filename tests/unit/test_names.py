@@ -60,6 +60,8 @@ def test_configured_length_limit() -> None:
 def test_reverse_text_orders_labels_for_subtree_ranges() -> None:
     assert reverse_text(dns.name.from_text("www.example.org.")) == "org.example.www."
     assert reverse_text(dns.name.root) == ""
+    # A label holding a dot stays one label, escaped as in the stored names.
+    assert reverse_text(dns.name.from_text("a\\.b.example.org.")) == "org.example.a\\.b."
 
 
 def test_ancestors_stop_above_the_tld() -> None:

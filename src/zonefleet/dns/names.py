@@ -60,7 +60,7 @@ def reverse_text(name: dns.name.Name) -> str:
     name strictly below has this text as its prefix. Labels are escaped as in the stored
     form, so a label holding a dot ("a\\.b") stays one label."""
     labels = name.canonicalize().labels[:-1]
-    return dns.name.Name((*reversed(labels), b"")).to_text()
+    return dns.name.Name((*reversed(labels), b"")).to_text() if labels else ""
 
 
 def subtree_bounds(reverse: str) -> tuple[str, str]:
