@@ -8,15 +8,17 @@ import uuid
 from pathlib import Path
 
 import dns.name
+import pytest
 from sqlalchemy import event, insert, select, text
 
 from tests.conftest import build_services, make_settings
 from tests.service.factories import ctx, make_zone, rs_request
 from zonefleet.api.deps import ApiServices
+from zonefleet.dns.names import reverse_text
 from zonefleet.mdns.store import ZoneStore
 from zonefleet.storage import migrate
 from zonefleet.storage.database import Database
-from zonefleet.storage.models import Action, Recordset, Status
+from zonefleet.storage.models import Action, Recordset, Status, reverse_of
 
 
 def below(database: Database, zone_name: str, name: str) -> bool:
@@ -135,3 +137,12 @@ def test_sqlite_reads_one_range_of_the_zone_s_reversed_names(
         )
     assert "ix_recordsets_below" in plan
     assert "reverse_name>? AND reverse_name<?" in plan
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["www.example.org.", "a\\.b.example.org.", "*.x.example.org.", "_sip._tcp.example.org.",
+     "example.org.", "a\\032b.example.", "xn--bcher-kva.example.", "."],
+)  # fmt: skip
+def test_a_stored_name_reverses_as_the_name_does(name: str) -> None:
+    assert reverse_of(name) == reverse_text(dns.name.from_text(name))

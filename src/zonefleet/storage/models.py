@@ -281,8 +281,12 @@ class Zone(Base):
 
 
 def reverse_of(name: str) -> str:
-    """The reversed form of a stored owner name (see `reverse_text`)."""
-    return reverse_text(dns.name.from_text(name))
+    """The reversed form of a stored owner name (see `reverse_text`). Stored names are
+    lowercase, absolute text, so one without escapes splits at its dots; this runs for
+    every recordset object made, reads included."""
+    if "\\" in name or name == ".":
+        return reverse_text(dns.name.from_text(name))
+    return "".join(label + "." for label in reversed(name[:-1].split(".")))
 
 
 def _reverse_of_row(context: DefaultExecutionContext) -> str:
